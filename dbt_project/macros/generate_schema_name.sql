@@ -1,0 +1,4 @@
+{#- Exact schema names (staging, intermediate, marts): users query them by name. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {{ custom_schema_name | trim if custom_schema_name else target.schema }}
+{%- endmacro %}

@@ -1,0 +1,50 @@
+"""`python -m extract {all,hosting-capacity,pricing,validate-configs}` (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from extract import settings  # noqa: F401 - switches telemetry off before dlt is imported
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from extract.arcgis.cli import add_hosting_capacity_arguments
+    from extract.gridx.cli import add_pricing_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m extract", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    all_parser = commands.add_parser("all", help="hosting capacity for every supported utility, "
+                                     "then pricing")
+    all_parser.add_argument("--force", action="store_true", help="refetch unchanged layers")
+    add_hosting_capacity_arguments(commands.add_parser(
+        "hosting-capacity", help="extract utilities' ArcGIS hosting-capacity layers"))
+    add_pricing_arguments(commands.add_parser("pricing", help="extract GridX dynamic prices"))
+    commands.add_parser("validate-configs", help="check every YAML config; one line per problem")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "validate-configs":
+        from extract.validate import validate_all_configs
+
+        return validate_all_configs()
+    if args.command == "hosting-capacity":
+        from extract.arcgis.cli import run_hosting_capacity
+
+        return run_hosting_capacity(args)
+    if args.command == "pricing":
+        from extract.gridx.cli import run_pricing
+
+        return run_pricing(args)
+    from extract.arcgis.cli import run_all_hosting_capacity
+    from extract.gridx.cli import run_pricing_defaults
+
+    hc_status = run_all_hosting_capacity(force=args.force)
+    pricing_status = run_pricing_defaults()
+    return 1 if (hc_status or pricing_status) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

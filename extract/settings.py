@@ -1,0 +1,29 @@
+"""Paths and switches shared by the extractor, dbt and the replicas (read from the environment)."""
+
+import os
+from pathlib import Path
+
+# dlt and dbt both phone home unless told not to.
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("HC_CONFIG_DIR", "configs")).resolve()
+
+
+def warehouse_dir() -> Path:
+    path = Path(os.environ.get("HC_WAREHOUSE_DIR", "warehouse")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def warehouse_path() -> Path:
+    return warehouse_dir() / "hosting_capacity.duckdb"
+
+
+def replica_url() -> str | None:
+    """When set (e.g. http://127.0.0.1:8765), every https://host/path is fetched from
+    <replica>/host/path instead: configs stay the live URLs, the demo and tests stay offline."""
+    value = os.environ.get("HC_REPLICA_URL", "").strip()
+    return value.rstrip("/") or None
