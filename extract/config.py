@@ -8,7 +8,7 @@ in dbt_project/models/staging/configs) so field maps never get copied into SQL.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
