@@ -1,0 +1,67 @@
+-- One row per utility with records. Feeder totals come from hosting_capacity_feeders (one
+-- figure per feeder), never from summing the segments of one feeder.
+with feeders as (
+    select * from {{ ref('hosting_capacity_feeders') }}
+),
+
+records as (
+    select
+        utility_code,
+        count(*) as total_records,
+        count(*) filter (where feeder_id_external is null) as records_without_feeder_id,
+        sum(unparseable_value_count) as unparseable_values
+    from {{ ref('hosting_capacity_records') }}
+    group by utility_code
+),
+
+feeder_totals as (
+    select
+        utility_code,
+        count(*) as total_feeders,
+        sum(hosting_capacity_max_mw) as total_hosting_capacity_mw,
+        sum(installed_dg_mw) as total_installed_dg_mw,
+        sum(queued_dg_mw) as total_queued_dg_mw,
+        sum(greatest(remaining_capacity_mw, 0)) as total_remaining_capacity_mw,
+        count(*) filter (where is_constrained) as constrained_feeders_count
+    from feeders
+    group by utility_code
+),
+
+constraint_counts as (
+    select
+        utility_code,
+        dominant_constraint,
+        count(*) as feeders
+    from feeders
+    where dominant_constraint is not null
+    group by utility_code, dominant_constraint
+),
+
+breakdowns as (
+    select
+        utility_code,
+        map_from_entries(
+            list((dominant_constraint, feeders) order by dominant_constraint)
+        ) as constraint_breakdown
+    from constraint_counts
+    group by utility_code
+)
+
+select
+    records.utility_code,
+    coalesce(feeder_totals.total_feeders, 0) as total_feeders,
+    records.total_records,
+    records.records_without_feeder_id,
+    records.unparseable_values,
+    feeder_totals.total_hosting_capacity_mw,
+    feeder_totals.total_installed_dg_mw,
+    feeder_totals.total_queued_dg_mw,
+    feeder_totals.total_remaining_capacity_mw,
+    coalesce(feeder_totals.constrained_feeders_count, 0) as constrained_feeders_count,
+    coalesce(
+        breakdowns.constraint_breakdown, map()::map(varchar, bigint)
+    ) as constraint_breakdown,
+    current_timestamp as computed_at
+from records
+left join feeder_totals on records.utility_code = feeder_totals.utility_code
+left join breakdowns on records.utility_code = breakdowns.utility_code

@@ -1,0 +1,22 @@
+"""One row per (utility, layer, source field -> canonical field), for docs and tests."""
+
+import pyarrow as pa
+
+from extract import settings
+from extract.config import load_utility_configs
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    configs, problems = load_utility_configs(settings.config_dir())
+    broken = {p.file for p in problems}
+    rows = [
+        {"utility_code": c.utility_code, "source_layer": layer.name,
+         "source_field": source_field, "canonical_field": canonical}
+        for c in configs if str(c.source_file) not in broken
+        for layer in c.layers
+        for source_field, canonical in layer.field_map.items()
+    ]
+    schema = pa.schema([("utility_code", pa.string()), ("source_layer", pa.string()),
+                        ("source_field", pa.string()), ("canonical_field", pa.string())])
+    return pa.Table.from_pylist(rows, schema=schema)

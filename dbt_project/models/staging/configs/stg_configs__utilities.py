@@ -1,0 +1,37 @@
+"""One row per utility config: configs/utilities/*.yaml is the single source of truth."""
+
+import pyarrow as pa
+
+from extract import settings
+from extract.config import load_utility_configs
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    configs, problems = load_utility_configs(settings.config_dir())
+    broken = {p.file for p in problems}
+    rows = [{
+        "utility_code": c.utility_code,
+        "utility_name": c.utility_name,
+        "parent_company": c.parent_company,
+        "iso_id": c.iso_id,
+        "states": list(c.states),
+        "data_source_type": c.data_source_type,
+        "requires_auth": c.requires_auth,
+        "service_url": c.service_url or (c.layers[0].service_url if c.layers else None),
+        "is_supported": c.is_supported and str(c.source_file) not in broken,
+        "unsupported_reason": c.unsupported_reason
+        or ("config has problems: run python -m extract validate-configs"
+            if str(c.source_file) in broken else None),
+        "notes": c.notes,
+        "config_file": c.source_file.name,
+    } for c in configs]
+    schema = pa.schema([
+        ("utility_code", pa.string()), ("utility_name", pa.string()),
+        ("parent_company", pa.string()), ("iso_id", pa.string()),
+        ("states", pa.list_(pa.string())), ("data_source_type", pa.string()),
+        ("requires_auth", pa.bool_()), ("service_url", pa.string()),
+        ("is_supported", pa.bool_()), ("unsupported_reason", pa.string()),
+        ("notes", pa.string()), ("config_file", pa.string()),
+    ])
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,1 @@
+"""ArcGIS REST (FeatureServer / MapServer) hosting-capacity layers into `raw_arcgis`."""

@@ -1,0 +1,139 @@
+"""`python -m extract hosting-capacity ...`: run, list and discover utilities."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import duckdb
+
+from extract import settings
+from extract.config import DATA_SOURCE_TYPES, ConfigProblem, UtilityConfig, load_utility_configs
+from extract.http import HostLimiter
+
+
+def add_hosting_capacity_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--utility", help="a utility_code, or `all` for every supported one")
+    parser.add_argument("--category", choices=DATA_SOURCE_TYPES,
+                        help="with --utility all: only this data_source_type")
+    parser.add_argument("--force", action="store_true", help="refetch even if unchanged")
+    parser.add_argument("--dry-run", action="store_true", help="fetch and validate, write nothing")
+    parser.add_argument("--list-utilities", action="store_true",
+                        help="code, name, type, supported?, last ingested, records")
+    parser.add_argument("--discover", action="store_true",
+                        help="list the service's layers and fields and draft a field_map")
+
+
+def run_hosting_capacity(args: argparse.Namespace) -> int:
+    configs, problems = load_utility_configs(settings.config_dir())
+    if args.list_utilities:
+        return list_utilities(configs)
+    if not args.utility:
+        print("error: --utility is required (a utility_code, or all)", file=sys.stderr)
+        return 2
+    if args.discover:
+        return discover_utility(configs, args.utility)
+    return extract_utilities(configs, problems, args.utility, category=args.category,
+                             force=args.force, dry_run=args.dry_run)
+
+
+def run_all_hosting_capacity(force: bool = False) -> int:
+    configs, problems = load_utility_configs(settings.config_dir())
+    return extract_utilities(configs, problems, "all", force=force)
+
+
+def select_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem], code: str,
+                     category: str | None) -> tuple[list[UtilityConfig], list[str]]:
+    """The utilities to run, and the errors that keep others from running."""
+    broken_files = {p.file for p in problems}
+    errors = [f"config problem: {p}" for p in problems]
+    if code == "all":
+        chosen = [c for c in configs if c.is_supported
+                  and (category is None or c.data_source_type == category)]
+    else:
+        chosen = [c for c in configs if c.utility_code == code]
+        if not chosen:
+            errors.append(f"unknown utility {code!r}: no configs/utilities/{code}.yaml")
+        for config in chosen:
+            if not config.is_supported:
+                errors.append(f"{code}: not supported: {config.unsupported_reason}")
+        chosen = [c for c in chosen if c.is_supported]
+    runnable = [c for c in chosen if str(c.source_file) not in broken_files]
+    return runnable, errors
+
+
+def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem], code: str,
+                      *, category: str | None = None, force: bool = False,
+                      dry_run: bool = False) -> int:
+    from extract.arcgis.pipeline import run_utility
+    from extract.arcgis.runs import last_successful_fingerprints
+
+    utilities, errors = select_utilities(configs, problems, code, category)
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    previous = {} if dry_run else last_successful_fingerprints(str(settings.warehouse_path()))
+    limiter = HostLimiter()
+    workers = int(os.environ.get("HC_UTILITIES_IN_FLIGHT", "4"))
+    started = time.monotonic()
+
+    def run(utility: UtilityConfig):
+        return run_utility(utility, limiter=limiter, force=force, dry_run=dry_run,
+                           previous_fingerprints=previous.get(utility.utility_code, {}))
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="utility") as pool:
+        runs = list(pool.map(run, utilities))
+    for record in runs:
+        seconds = (record.completed_at or record.started_at) - record.started_at
+        line = (f"{record.utility_code:<22} {record.status:<18} {record.records_written:>9,} "
+                f"records  {seconds.total_seconds():6.1f}s")
+        print(line + (f"  {record.error_message}" if record.error_message else ""))
+    failed = [r for r in runs if r.status == "failed"]
+    print(f"hosting capacity: {len(runs) - len(failed)} of {len(runs)} utilities ok, "
+          f"{sum(r.records_written for r in runs):,} records, "
+          f"{time.monotonic() - started:.1f}s" + (" (dry run)" if dry_run else ""))
+    return 1 if failed or errors else 0
+
+
+def list_utilities(configs: list[UtilityConfig]) -> int:
+    latest = latest_successful_runs()
+    print(f"{'code':<22} {'type':<15} {'supported':<9} {'last ingested':<20} {'records':>9}  name")
+    for config in configs:
+        ingested, records = latest.get(config.utility_code, (None, None))
+        print(f"{config.utility_code:<22} {config.data_source_type:<15} "
+              f"{'yes' if config.is_supported else 'no':<9} "
+              f"{ingested.strftime('%Y-%m-%d %H:%M') if ingested else '-':<20} "
+              f"{records if records is not None else '-':>9}  {config.utility_name}")
+    return 0
+
+
+def latest_successful_runs() -> dict[str, tuple]:
+    path = settings.warehouse_path()
+    if not path.exists():
+        return {}
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            rows = con.execute("""
+                select utility_code, completed_at, records_written
+                from raw_arcgis.ingestion_runs where status = 'success'
+                qualify row_number() over (partition by utility_code
+                                           order by completed_at desc) = 1
+            """).fetchall()
+    except duckdb.Error:
+        return {}
+    return {code: (at, records) for code, at, records in rows}
+
+
+def discover_utility(configs: list[UtilityConfig], code: str) -> int:
+    from extract.discovery import discover
+    from extract.http import HttpClient
+
+    config = next((c for c in configs if c.utility_code == code), None)
+    if config is None:
+        print(f"error: unknown utility {code!r}", file=sys.stderr)
+        return 2
+    with HttpClient() as client:
+        print(discover(config, client))
+    return 0

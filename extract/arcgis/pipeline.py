@@ -1,0 +1,229 @@
+"""One utility's extract as one dlt load: its features and its run record land together.
+
+Each run appends rows tagged with its run id; dbt reads only the rows of a utility's latest
+successful run, and older rows are pruned once a newer run has fully loaded. So a failed or
+killed run never replaces, truncates or mixes into the previous complete ingestion.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import dlt
+
+from extract import settings
+from extract.arcgis.layer import (
+    LayerError,
+    LayerMetadata,
+    LayerReader,
+    PageStats,
+    fetch_layer_metadata,
+)
+from extract.arcgis.runs import RUN_COLUMNS, RUNS_TABLE, RunRecord
+from extract.arcgis.values import UnparseableCounter
+from extract.config import LayerConfig, UtilityConfig
+from extract.discovery import resolve_service_url
+from extract.http import FetchError, HostLimiter, HttpClient, redact
+
+RAW_DATASET = "raw_arcgis"
+FEATURES_TABLE = "features"
+FEATURE_COLUMNS = {
+    "utility_code": {"data_type": "text", "nullable": False},
+    "source_layer": {"data_type": "text", "nullable": False},
+    "source_object_id": {"data_type": "bigint", "nullable": False},
+    "raw_attributes": {"data_type": "json"},
+    "geometry": {"data_type": "json"},
+    "ingestion_run_id": {"data_type": "text", "nullable": False},
+}
+# DuckDB has one writer: extracts run in parallel, loads take turns.
+_LOAD_LOCK = threading.Lock()
+
+
+class UtilityRunError(Exception):
+    pass
+
+
+@dataclass
+class PlannedLayer:
+    config: LayerConfig
+    metadata: LayerMetadata
+    fingerprint: dict
+
+
+def make_pipeline(utility_code: str) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=f"arcgis_{utility_code}",
+        destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
+        dataset_name=RAW_DATASET,
+        pipelines_dir=str(settings.warehouse_dir() / ".dlt"),
+    )
+
+
+def auth_params(utility: UtilityConfig) -> dict:
+    """ArcGIS takes tokens as the `token` parameter; the value comes from the environment."""
+    if not utility.auth_token_env:
+        return {}
+    token = os.environ.get(utility.auth_token_env, "").strip()
+    if not token:
+        raise UtilityRunError(f"{utility.utility_code}: set the environment variable "
+                              f"{utility.auth_token_env} to the service's token")
+    return {"token": token}
+
+
+def check_mapped_fields(utility: UtilityConfig, layer: LayerConfig,
+                        metadata: LayerMetadata) -> None:
+    missing = sorted(set(layer.field_map) - set(metadata.field_names))
+    if missing:
+        raise UtilityRunError(
+            f"{utility.utility_code}: field_map names {', '.join(map(repr, missing))} that "
+            f"layer {metadata.url} does not have. Its fields are: "
+            f"{', '.join(metadata.field_names)}. Fix {utility.source_file.name} "
+            f"(python -m extract hosting-capacity --utility {utility.utility_code} --discover)")
+
+
+def layer_fingerprint(reader: LayerReader) -> dict:
+    """What tells us a layer changed: lastEditDate, else its count and highest object id."""
+    meta = reader.meta
+    if meta.last_edit_date is not None:
+        return {"url": meta.url, "last_edit_date": meta.last_edit_date.isoformat()}
+    ids = reader.object_ids()
+    return {"url": meta.url, "count": len(ids), "max_object_id": ids[-1] if ids else None}
+
+
+def plan_layers(utility: UtilityConfig, client: HttpClient, params: dict) -> list[PlannedLayer]:
+    planned = []
+    for layer in utility.layers:
+        service_url = resolve_service_url(utility, layer, client, datetime.now(UTC).date())
+        metadata = fetch_layer_metadata(client, f"{service_url.rstrip('/')}/{layer.layer_index}",
+                                        params)
+        check_mapped_fields(utility, layer, metadata)
+        reader = LayerReader(client, metadata, page_size=layer.page_size, base_params=params)
+        planned.append(PlannedLayer(layer, metadata, layer_fingerprint(reader)))
+    return planned
+
+
+class ProgressPrinter:
+    """A progress line per utility and layer at most every few seconds (stderr)."""
+
+    def __init__(self, label: str, every_s: float = 5.0):
+        self.label = label
+        self.every_s = every_s
+        self.last = 0.0
+
+    def __call__(self, stats: PageStats) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every_s:
+            self.last = now
+            total = stats.expected_count if stats.expected_count is not None else "?"
+            print(f"  {self.label}: {stats.pages} pages, {stats.features}/{total} features",
+                  file=sys.stderr, flush=True)
+
+
+def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
+                 params: dict, run: RunRecord) -> Iterator[list[dict] | object]:
+    """Every feature of every layer as raw rows, then the run record (same load package)."""
+    counter = UnparseableCounter()
+    for layer in planned:
+        config = layer.config
+        reader = LayerReader(
+            client, layer.metadata, page_size=config.page_size, where=config.where,
+            out_sr=config.out_sr, paging=config.paging, base_params=params,
+            on_page=ProgressPrinter(f"{utility.utility_code}/{config.name}"))
+        for page in reader.features():
+            counter.count(config.field_map, page)
+            yield [{
+                "utility_code": utility.utility_code,
+                "source_layer": config.name,
+                "source_object_id": feature.object_id,
+                "raw_attributes": feature.attributes,
+                "geometry": feature.geometry,
+                "ingestion_run_id": run.run_id,
+            } for feature in page]
+        run.records_fetched += reader.stats.features + reader.stats.duplicates_dropped
+        run.records_written += reader.stats.features
+        run.notes += [f"{config.name}: {reader.stats.strategy}, {reader.stats.pages} pages"]
+        run.notes += [f"{config.name}: {note}" for note in reader.stats.notes]
+    run.unparseable_values = counter.as_dict()
+    run_hints = dlt.mark.make_hints(table_name=RUNS_TABLE, columns=RUN_COLUMNS)
+    yield dlt.mark.with_hints(run.finish("success").as_row(), run_hints, create_table_variant=True)
+
+
+def features_resource(rows: Iterator) -> dlt.sources.DltResource:
+    return dlt.resource(
+        rows, name=FEATURES_TABLE, write_disposition="append", columns=FEATURE_COLUMNS,
+        max_table_nesting=0,
+    )
+
+
+def record_run_only(pipeline: dlt.Pipeline, run: RunRecord) -> None:
+    """Write a run record alone (failed or skipped runs), never touching features."""
+    with _LOAD_LOCK:
+        pipeline.run([run.as_row()], table_name=RUNS_TABLE, columns=RUN_COLUMNS,
+                     write_disposition="append")
+
+
+def prune_older_runs(pipeline: dlt.Pipeline, run: RunRecord) -> None:
+    with _LOAD_LOCK, pipeline.sql_client() as sql:
+        sql.execute_sql(
+            f"delete from {sql.make_qualified_table_name(FEATURES_TABLE)} "
+            "where utility_code = ? and ingestion_run_id <> ?", run.utility_code, run.run_id)
+
+
+def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_fingerprints: dict,
+                force: bool = False, dry_run: bool = False) -> RunRecord:
+    """Extract one utility completely, or fail it with a clear error; never raises."""
+    run = RunRecord(utility_code=utility.utility_code)
+    secrets: tuple[str, ...] = ()
+    pipeline = None
+    try:
+        params = auth_params(utility)
+        secrets = tuple(params.values())
+        with HttpClient(limiter=limiter, secrets=secrets) as client:
+            planned = plan_layers(utility, client, params)
+            run.source_url = " ".join(redact(p.metadata.url, secrets) for p in planned)
+            run.layer_fingerprints = {p.config.name: p.fingerprint for p in planned}
+            if dry_run:
+                return dry_run_layers(utility, planned, client, params, run)
+            pipeline = make_pipeline(utility.utility_code)
+            if not force and previous_fingerprints == run.layer_fingerprints:
+                run.finish("skipped_unchanged")
+                record_run_only(pipeline, run)
+                return run
+            resource = features_resource(feature_rows(utility, planned, client, params, run))
+            pipeline.extract(resource)
+            pipeline.normalize()
+            with _LOAD_LOCK:
+                pipeline.load(raise_on_failed_jobs=True)
+            prune_older_runs(pipeline, run)
+            return run
+    except (UtilityRunError, LayerError, FetchError, ValueError) as error:
+        return fail_run(pipeline, run, redact(str(error), secrets))
+    except Exception as error:  # noqa: BLE001 - one utility must never stop the others
+        return fail_run(pipeline, run, redact(f"{type(error).__name__}: {error}", secrets))
+
+
+def fail_run(pipeline: dlt.Pipeline | None, run: RunRecord, message: str) -> RunRecord:
+    run.records_written = 0
+    run.finish("failed", message)
+    try:
+        pipeline = pipeline or make_pipeline(run.utility_code)
+        pipeline.drop_pending_packages()
+        record_run_only(pipeline, run)
+    except Exception as error:  # noqa: BLE001 - report, the run already failed
+        run.notes.append(f"could not record the failed run: {error}")
+    return run
+
+
+def dry_run_layers(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
+                   params: dict, run: RunRecord) -> RunRecord:
+    """Fetch and validate everything, write nothing."""
+    for row in feature_rows(utility, planned, client, params, run):
+        del row
+    run.notes.append("dry run: nothing written")
+    return run

@@ -1,0 +1,81 @@
+"""Ingestion-run records: one per utility per run, success or not (mart `hc_ingestion_runs`)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+RUNS_TABLE = "ingestion_runs"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RunRecord:
+    utility_code: str
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started_at: datetime = field(default_factory=utc_now)
+    completed_at: datetime | None = None
+    status: str = "running"
+    records_fetched: int = 0
+    records_written: int = 0
+    error_message: str | None = None
+    source_url: str | None = None  # the URL actually used (after discovery), never a token
+    layer_fingerprints: dict = field(default_factory=dict)  # for skip-unchanged
+    unparseable_values: dict = field(default_factory=dict)  # source field -> count
+    notes: list[str] = field(default_factory=list)
+
+    def finish(self, status: str, error: str | None = None) -> RunRecord:
+        self.status = status
+        self.error_message = error
+        self.completed_at = utc_now()
+        return self
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        for key in ("layer_fingerprints", "unparseable_values", "notes"):
+            row[key] = json.dumps(row[key], sort_keys=True, default=str)
+        return row
+
+
+RUN_COLUMNS = {
+    "run_id": {"data_type": "text", "nullable": False},
+    "utility_code": {"data_type": "text", "nullable": False},
+    "started_at": {"data_type": "timestamp"},
+    "completed_at": {"data_type": "timestamp"},
+    "status": {"data_type": "text"},
+    "records_fetched": {"data_type": "bigint"},
+    "records_written": {"data_type": "bigint"},
+    "error_message": {"data_type": "text"},
+    "source_url": {"data_type": "text"},
+    "layer_fingerprints": {"data_type": "json"},
+    "unparseable_values": {"data_type": "json"},
+    "notes": {"data_type": "json"},
+}
+
+
+def last_successful_fingerprints(warehouse_path: str) -> dict[str, dict]:
+    """utility_code -> layer fingerprints of its latest successful run (empty if none)."""
+    try:
+        con = duckdb.connect(warehouse_path)
+    except duckdb.Error:
+        return {}
+    try:
+        rows = con.execute(f"""
+            select utility_code, layer_fingerprints
+            from raw_arcgis.{RUNS_TABLE}
+            where status = 'success'
+            qualify row_number() over (partition by utility_code order by completed_at desc) = 1
+        """).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        con.close()
+    return {code: json.loads(prints) if isinstance(prints, str) else prints
+            for code, prints in rows}
