@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 
 -- Each canonical field's text, read from the raw attributes through the layer's JSON pointer
 -- (one generic path for every utility: a new utility is a new YAML file, not new SQL).

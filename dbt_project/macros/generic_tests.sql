@@ -1,0 +1,20 @@
+{#- The two generic tests we would otherwise take from dbt_utils (no package hub offline). -#}
+
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select {{ combination_of_columns | join(', ') }}, count(*) as occurrences
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
+
+{% test value_in_range(model, column_name, min_value=none, max_value=none) %}
+    select {{ column_name }}
+    from {{ model }}
+    where
+        {{ column_name }} is not null
+        and (
+            false
+            {% if min_value is not none %} or {{ column_name }} < {{ min_value }} {% endif %}
+            {% if max_value is not none %} or {{ column_name }} > {{ max_value }} {% endif %}
+        )
+{% endtest %}
