@@ -59,7 +59,7 @@ select
     feeder_totals.total_remaining_capacity_mw,
     coalesce(feeder_totals.constrained_feeders_count, 0) as constrained_feeders_count,
     coalesce(
-        breakdowns.constraint_breakdown, map()::map(varchar, bigint)
+        breakdowns.constraint_breakdown, cast(map() as map (varchar, bigint))
     ) as constraint_breakdown,
     current_timestamp as computed_at
 from records

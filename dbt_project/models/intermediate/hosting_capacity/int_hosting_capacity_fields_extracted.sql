@@ -22,11 +22,12 @@ extracted as (
         layers.capacity_unit,
         layers.capacity_kind,
         layers.hosting_capacity_semantics,
-        {% for field in canonical_fields() %}
+        {%- for field in canonical_fields() %}
             json_extract_string(
                 features.raw_attributes, layers.{{ field }}_pointer
-            ) as {{ field }}_text{{ "," if not loop.last }}
-        {% endfor %}
+            ) as {{ field }}_text
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from features
     inner join layers
         on

@@ -25,7 +25,7 @@ parsed as (
                 {{ "+" if not loop.last }}
             {% endfor %}
         ) as unparseable_value_count,
-        try(st_geomfromgeojson(geometry_geojson)) as geom
+        try(st_geomfromgeojson(extracted.geometry_geojson)) as geom
     from extracted
 ),
 
