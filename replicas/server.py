@@ -191,7 +191,9 @@ class ReplicaServer:
     def __init__(self, apps: Iterable[ReplicaApp] | None = None, port: int = 0):
         self.state = ReplicaState(apps if apps is not None else default_apps())
         self._httpd = _ReplicaHTTPServer(("127.0.0.1", port), self.state)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval: stop() returns at once, not after up to half a second.
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:

@@ -12,7 +12,7 @@ import duckdb
 
 from extract import settings
 from extract.config import DATA_SOURCE_TYPES, ConfigProblem, UtilityConfig, load_utility_configs
-from extract.http import HostLimiter
+from extract.http import FetchError, HostLimiter
 
 
 def add_hosting_capacity_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,5 +135,9 @@ def discover_utility(configs: list[UtilityConfig], code: str) -> int:
         print(f"error: unknown utility {code!r}", file=sys.stderr)
         return 2
     with HttpClient() as client:
-        print(discover(config, client))
+        try:
+            print(discover(config, client))
+        except FetchError as error:
+            print(f"error: {code}: {error}", file=sys.stderr)
+            return 1
     return 0

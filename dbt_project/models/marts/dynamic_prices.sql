@@ -1,0 +1,25 @@
+with prices as (
+    select * from {{ ref('stg_gridx__prices') }}
+),
+
+final as (
+    select
+        utility,
+        program,
+        rate_name,
+        representative_circuit_id,
+        interval_start,
+        market,
+        market_name,
+        price_curve_name,
+        interval_start_local,
+        cast(interval_start_local as date) as interval_date_local,
+        interval_start_published,
+        interval_minutes,
+        price_usd_per_kwh,
+        price_status,
+        loaded_at
+    from prices
+)
+
+select * from final

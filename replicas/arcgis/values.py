@@ -1,0 +1,139 @@
+"""Attribute values: realistic quantities per feeder and segment, written as a field says.
+
+Feeder-level values (voltage, installed and queued DG, the limiting constraint) repeat on
+every segment of a feeder, as the utilities publish them; segment-level values (hosting
+capacity and its range) vary. Constrained feeders have more DG than they can host, so their
+remaining capacity is negative. Each field then applies its own mess (nulls, blanks, "N/A",
+"1,234.5" in string fields) with one random draw per field, so a value never depends on
+which other fields a query asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from random import Random
+
+from replicas.arcgis.network import Feeder
+from replicas.arcgis.seeds import seeded_random
+from replicas.arcgis.spec import FieldSpec, Grid, epoch_ms
+
+DAY_MS = 86_400_000
+NOT_AVAILABLE = "N/A"
+NO_CONSTRAINT_WORDS = {"", NOT_AVAILABLE, "None"}
+PHASES = ("A", "B", "C", "AB", "BC", "AC")
+QUANTITIES = (
+    "feeder_id", "feeder_name", "substation_name", "substation_id", "region", "line_section",
+    "voltage_kv", "phase", "overhead", "hosting_kw", "hosting_min_kw", "hosting_max_kw",
+    "load_capacity_kw", "existing_dg_kw", "queued_dg_kw", "remaining_kw", "constraint",
+    "study_date", "global_id", "shape_length", "shape_area", "segment_count", "is_constrained",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FeederValues:
+    hosting_base_kw: float
+    existing_dg_kw: float
+    queued_dg_kw: float
+    constraint: str
+    voltage_kv: float
+    study_date_ms: int
+    overhead: bool
+    is_constrained: bool
+
+
+def weighted_choice(rng: Random, choices: tuple[tuple[str, int], ...]) -> str:
+    words = [word for word, _ in choices]
+    return rng.choices(words, weights=[weight for _, weight in choices])[0]
+
+
+@lru_cache(maxsize=8192)
+def feeder_values(grid: Grid, seed: int, number: int) -> FeederValues:
+    rng = seeded_random(seed, "feeder values", number)
+    low, high = grid.hosting_kw
+    base = rng.uniform(low, high)
+    constrained = rng.random() < grid.constrained_share
+    if constrained:
+        base *= rng.uniform(0.03, 0.2)
+        existing, queued = base * rng.uniform(1.1, 3.0), base * rng.uniform(0.0, 0.8)
+        limits = tuple(c for c in grid.constraints if c[0] not in NO_CONSTRAINT_WORDS)
+    else:
+        existing = 0.0 if rng.random() < 0.2 else base * rng.uniform(0.01, 0.25)
+        queued = 0.0 if rng.random() < 0.45 else base * rng.uniform(0.01, 0.1)
+        limits = grid.constraints
+    return FeederValues(
+        hosting_base_kw=base, existing_dg_kw=round(existing, 1), queued_dg_kw=round(queued, 1),
+        constraint=weighted_choice(rng, limits or grid.constraints),
+        voltage_kv=rng.choice(grid.voltages_kv),
+        study_date_ms=epoch_ms(grid.study_date) - rng.randrange(0, 90) * DAY_MS,
+        overhead=rng.random() < 0.7, is_constrained=constrained)
+
+
+def global_id(rng: Random) -> str:
+    digits = f"{rng.getrandbits(128):032X}"
+    return f"{{{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}}}"
+
+
+def feeder_names(grid: Grid, line: Feeder) -> dict[str, object]:
+    words = grid.circuit_words or ("CIRCUIT",)
+    word = words[line.number % len(words)]
+    generation = line.number // len(words)
+    word = word if generation == 0 else f"{word} {generation + 1}"
+    return {"substation": line.substation, "substation_number": line.substation_number,
+            "circuit": line.circuit, "feeder_number": line.number,
+            "circuit_word": word.upper(), "circuit_title": word.title()}
+
+
+def quantities(grid: Grid, seed: int, line: Feeder, segment: int, segment_count: int,
+               rng: Random) -> dict[str, object]:
+    """Every quantity a field can show, for one feature."""
+    values = feeder_values(grid, seed, line.number)
+    hosting = round(values.hosting_base_kw * rng.uniform(0.35, 1.0), 1)
+    names = feeder_names(grid, line)
+    return {
+        "feeder_id": grid.feeder_id_format.format(**names),
+        "feeder_name": grid.feeder_name_format.format(**names),
+        "substation_name": line.substation,
+        "substation_id": f"{line.substation_number:05d}",
+        "region": line.region.name,
+        "line_section": str(rng.randint(10**7, 10**8 - 1)),
+        "voltage_kv": values.voltage_kv,
+        "phase": "ABC" if rng.random() < 0.85 else rng.choice(PHASES),
+        "overhead": "OH" if values.overhead else "UG",
+        "hosting_kw": hosting,
+        "hosting_min_kw": round(hosting * rng.uniform(0.4, 0.95), 1),
+        "hosting_max_kw": round(hosting * rng.uniform(1.0, 1.8), 1),
+        "load_capacity_kw": round(values.hosting_base_kw * rng.uniform(0.5, 1.5), 1),
+        "existing_dg_kw": values.existing_dg_kw,
+        "queued_dg_kw": values.queued_dg_kw,
+        "remaining_kw": round(hosting - values.existing_dg_kw - values.queued_dg_kw, 1),
+        "constraint": values.constraint,
+        "study_date": values.study_date_ms,
+        "global_id": global_id(rng),
+        "segment_count": segment_count,
+        "is_constrained": int(values.is_constrained),
+    }
+
+
+def format_number(value: float, spec: FieldSpec) -> str:
+    if spec.thousands_separator:
+        return f"{value:,.{spec.decimals}f}"
+    return str(round(value, spec.decimals))
+
+
+def render(spec: FieldSpec, value: object, draw: float) -> object:
+    """The value as this field serves it; `draw` (uniform 0-1) decides the mess."""
+    if value is None or draw < spec.null_share:
+        return None
+    draw -= spec.null_share
+    if spec.type == "esriFieldTypeString":
+        if draw < spec.blank_share:
+            return ""
+        if draw - spec.blank_share < spec.not_available_share:
+            return NOT_AVAILABLE
+        return format_number(value, spec) if isinstance(value, float) else str(value)
+    if spec.type in ("esriFieldTypeDouble", "esriFieldTypeSingle"):
+        return round(float(value), spec.decimals)
+    if spec.type in ("esriFieldTypeInteger", "esriFieldTypeSmallInteger", "esriFieldTypeDate"):
+        return int(round(float(value)))
+    return value

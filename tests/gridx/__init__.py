@@ -1,0 +1,1 @@
+"""Helpers for the GridX tests (tests/test_gridx_*.py)."""
