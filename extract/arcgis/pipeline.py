@@ -129,6 +129,8 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
                  params: dict, run: RunRecord) -> Iterator[list[dict] | object]:
     """Every feature of every layer as raw rows, then the run record (same load package)."""
     counter = UnparseableCounter()
+    # Each table carries its own hints (a table variant), so the two never share columns.
+    feature_hints = dlt.mark.make_hints(table_name=FEATURES_TABLE, columns=FEATURE_COLUMNS)
     for layer in planned:
         config = layer.config
         reader = LayerReader(
@@ -137,14 +139,14 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
             on_page=ProgressPrinter(f"{utility.utility_code}/{config.name}"))
         for page in reader.features():
             counter.count(config.field_map, page)
-            yield [{
+            yield dlt.mark.with_hints([{
                 "utility_code": utility.utility_code,
                 "source_layer": config.name,
                 "source_object_id": feature.object_id,
                 "raw_attributes": feature.attributes,
                 "geometry": feature.geometry,
                 "ingestion_run_id": run.run_id,
-            } for feature in page]
+            } for feature in page], feature_hints, create_table_variant=True)
         run.records_fetched += reader.stats.features + reader.stats.duplicates_dropped
         run.records_written += reader.stats.features
         run.notes += [f"{config.name}: {reader.stats.strategy}, {reader.stats.pages} pages"]
@@ -155,10 +157,8 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
 
 
 def features_resource(rows: Iterator) -> dlt.sources.DltResource:
-    return dlt.resource(
-        rows, name=FEATURES_TABLE, write_disposition="append", columns=FEATURE_COLUMNS,
-        max_table_nesting=0,
-    )
+    return dlt.resource(rows, name="arcgis_layers", write_disposition="append",
+                        max_table_nesting=0)
 
 
 def record_run_only(pipeline: dlt.Pipeline, run: RunRecord) -> None:
@@ -213,7 +213,7 @@ def fail_run(pipeline: dlt.Pipeline | None, run: RunRecord, message: str) -> Run
     run.finish("failed", message)
     try:
         pipeline = pipeline or make_pipeline(run.utility_code)
-        pipeline.drop_pending_packages()
+        pipeline.abort_packages()
         record_run_only(pipeline, run)
     except Exception as error:  # noqa: BLE001 - report, the run already failed
         run.notes.append(f"could not record the failed run: {error}")

@@ -1,0 +1,85 @@
+"""Shared test set-up: fast retries, and an extract environment on a live replica."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from replicas.arcgis import ArcGISReplica
+from replicas.server import ReplicaServer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch):
+    """Real backoff would make failure-mode tests slow; the behaviour is the same."""
+    monkeypatch.setenv("HC_HTTP_BACKOFF_S", "0.01")
+    monkeypatch.setenv("HC_HTTP_ATTEMPTS", "4")
+
+
+@dataclass
+class ExtractWorld:
+    """A replica, a configs folder and a warehouse folder, all private to one test."""
+
+    arcgis: ArcGISReplica
+    server: ReplicaServer
+    config_dir: Path
+    warehouse_dir: Path
+
+    def use_config(self, code: str, **changes: object) -> dict:
+        """Copy configs/utilities/<code>.yaml into this world, with top-level changes."""
+        data = yaml.safe_load((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+        data.update(changes)
+        self.write_config(code, data)
+        return data
+
+    def write_config(self, code: str, data: dict) -> None:
+        path = self.config_dir / "utilities" / f"{code}.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def extract(self, *args: str) -> int:
+        from extract.__main__ import main
+
+        return main(["hosting-capacity", *args])
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse_dir / "hosting_capacity.duckdb"),
+                            read_only=True) as con:
+            return con.execute(sql, list(params)).fetchall()
+
+    def current_rows(self, code: str) -> list[tuple]:
+        """(source_layer, object id, run id) of the rows dbt would read for the utility."""
+        return self.query("""
+            select f.source_layer, f.source_object_id, f.ingestion_run_id
+            from raw_arcgis.features f
+            where f.utility_code = ? and f.ingestion_run_id = (
+                select run_id from raw_arcgis.ingestion_runs
+                where utility_code = ? and status = 'success'
+                order by completed_at desc limit 1)
+        """, code, code)
+
+    def runs(self, code: str) -> list[tuple]:
+        return self.query("""select status, records_written, error_message, source_url
+                             from raw_arcgis.ingestion_runs where utility_code = ?
+                             order by started_at""", code)
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
+    config_dir = tmp_path / "configs"
+    (config_dir / "utilities").mkdir(parents=True)
+    warehouse_dir = tmp_path / "warehouse"
+    arcgis = ArcGISReplica()
+    with ReplicaServer(apps=[arcgis]) as server:
+        monkeypatch.setenv("HC_REPLICA_URL", server.url)
+        monkeypatch.setenv("HC_CONFIG_DIR", str(config_dir))
+        monkeypatch.setenv("HC_WAREHOUSE_DIR", str(warehouse_dir))
+        yield ExtractWorld(arcgis, server, config_dir, warehouse_dir)
+    shutil.rmtree(warehouse_dir / ".dlt", ignore_errors=True)
