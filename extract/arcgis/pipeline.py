@@ -1,8 +1,9 @@
-"""One utility's extract as one dlt load: its features and its run record land together.
+"""One utility's extract: its features as one dlt load, then its run record.
 
 Each run appends rows tagged with its run id; dbt reads only the rows of a utility's latest
-successful run, and older rows are pruned once a newer run has fully loaded. So a failed or
-killed run never replaces, truncates or mixes into the previous complete ingestion.
+successful run. The success record is written only once the features are loaded and counted,
+and older rows are pruned after that. So a failed or killed run never replaces, truncates or
+mixes into the previous complete ingestion: its rows stay invisible until pruned.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ class ProgressPrinter:
 
 def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
                  params: dict, run: RunRecord) -> Iterator[list[dict] | object]:
-    """Every feature of every layer as raw rows, then the run record (same load package)."""
+    """Every feature of every layer as raw rows, page by page."""
     counter = UnparseableCounter()
     # Each table carries its own hints (a table variant), so the two never share columns.
     feature_hints = dlt.mark.make_hints(table_name=FEATURES_TABLE, columns=FEATURE_COLUMNS)
@@ -152,8 +153,6 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
         run.notes += [f"{config.name}: {reader.stats.strategy}, {reader.stats.pages} pages"]
         run.notes += [f"{config.name}: {note}" for note in reader.stats.notes]
     run.unparseable_values = counter.as_dict()
-    run_hints = dlt.mark.make_hints(table_name=RUNS_TABLE, columns=RUN_COLUMNS)
-    yield dlt.mark.with_hints(run.finish("success").as_row(), run_hints, create_table_variant=True)
 
 
 def features_resource(rows: Iterator) -> dlt.sources.DltResource:
@@ -166,6 +165,20 @@ def record_run_only(pipeline: dlt.Pipeline, run: RunRecord) -> None:
     with _LOAD_LOCK:
         pipeline.run([run.as_row()], table_name=RUNS_TABLE, columns=RUN_COLUMNS,
                      write_disposition="append")
+
+
+def count_loaded(pipeline: dlt.Pipeline, run: RunRecord) -> int:
+    with pipeline.sql_client() as sql:
+        rows = sql.execute_sql(
+            f"select count(*) from {sql.make_qualified_table_name(FEATURES_TABLE)} "
+            "where ingestion_run_id = ?", run.run_id)
+    return rows[0][0]
+
+
+def abort_unfinished_loads(pipeline: dlt.Pipeline) -> None:
+    """Packages left by a killed run hold rows of a run that never succeeded: drop them."""
+    if pipeline.has_pending_data:
+        pipeline.abort_packages()
 
 
 def prune_older_runs(pipeline: dlt.Pipeline, run: RunRecord) -> None:
@@ -191,6 +204,7 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             if dry_run:
                 return dry_run_layers(utility, planned, client, params, run)
             pipeline = make_pipeline(utility.utility_code)
+            abort_unfinished_loads(pipeline)
             if not force and previous_fingerprints == run.layer_fingerprints:
                 run.finish("skipped_unchanged")
                 record_run_only(pipeline, run)
@@ -200,6 +214,11 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             pipeline.normalize()
             with _LOAD_LOCK:
                 pipeline.load(raise_on_failed_jobs=True)
+                loaded = count_loaded(pipeline, run) if run.records_written else 0
+            if loaded != run.records_written:
+                raise UtilityRunError(f"{utility.utility_code}: {loaded} rows loaded of "
+                                      f"{run.records_written} read; the run is not used")
+            record_run_only(pipeline, run.finish("success"))
             prune_older_runs(pipeline, run)
             return run
     except (UtilityRunError, LayerError, FetchError, ValueError) as error:
