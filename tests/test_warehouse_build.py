@@ -1,0 +1,255 @@
+"""Extract three utility families from the replicas, run `dbt build`, and check the marts,
+the marts file, its macros and the GeoParquet export against the fixtures."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from extract.config import load_config_file
+from replicas.arcgis import ArcGISReplica, fixture_features
+from replicas.arcgis.catalog import PHI_URL
+from replicas.server import ReplicaServer
+
+REPO = Path(__file__).resolve().parents[1]
+UTILITIES = ("pge", "sce", "pepco", "dpl", "ace")
+STALE_UTILITY = "dpl"
+BIN = Path(sys.executable).parent
+
+
+def dbt_env(config_dir: Path, warehouse_dir: Path) -> dict:
+    return {**os.environ, "HC_CONFIG_DIR": str(config_dir),
+            "HC_WAREHOUSE_DIR": str(warehouse_dir), "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def run_dbt_build(config_dir: Path, warehouse_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors"],
+                          cwd=REPO / "dbt_project", env=dbt_env(config_dir, warehouse_dir),
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("built")
+    config_dir, warehouse_dir = root / "configs", root / "warehouse"
+    (config_dir / "utilities").mkdir(parents=True)
+    for code in UTILITIES:
+        source = REPO / "configs" / "utilities" / f"{code}.yaml"
+        (config_dir / "utilities" / source.name).write_text(source.read_text())
+    arcgis = ArcGISReplica()
+    recently = datetime.now(UTC) - timedelta(days=10)
+    for code in UTILITIES:
+        config, _ = load_config_file(config_dir / "utilities" / f"{code}.yaml")
+        arcgis.layer(config.layers[0].service_url, config.layers[0].layer_index).touch(recently)
+    arcgis.layer(PHI_URL, 2).touch(at=datetime(2025, 1, 15, tzinfo=UTC))  # DPL: stale data
+    env = {"HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir)}
+    with ReplicaServer(apps=[arcgis]) as server, pytest.MonkeyPatch.context() as patch:
+        for key, value in {**env, "HC_REPLICA_URL": server.url}.items():
+            patch.setenv(key, value)
+        from extract.__main__ import main
+
+        assert main(["hosting-capacity", "--utility", "all"]) == 0
+    result = run_dbt_build(config_dir, warehouse_dir)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return config_dir, warehouse_dir
+
+
+def marts(warehouse_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(warehouse_dir / "marts.duckdb"), read_only=True)
+    con.execute("load spatial")
+    return con
+
+
+def parse_number(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def expected_layer(code: str) -> tuple[int, float, str]:
+    """(features, hosting capacity MW, field) straight from the replica's fixtures."""
+    config, _ = load_config_file(REPO / "configs" / "utilities" / f"{code}.yaml")
+    layer = config.layers[0]
+    field = next(s for s, c in layer.field_map.items() if c == "hosting_capacity_mw")
+    features = list(fixture_features(layer.service_url, layer.layer_index))
+    values = [parse_number(f["attributes"].get(field)) for f in features]
+    total = sum(v for v in values if v is not None)
+    return len(features), total / 1000 if layer.capacity_unit == "kw" else total, field
+
+
+@pytest.mark.parametrize("code", UTILITIES)
+def test_every_fixture_feature_arrives_once_with_its_mw(built, code):
+    _, warehouse_dir = built
+    count, hosting_mw, _ = expected_layer(code)
+    with marts(warehouse_dir) as con:
+        rows, distinct, mw = con.execute("""
+            select count(*), count(distinct (source_layer, source_object_id)),
+                   sum(hosting_capacity_mw)
+            from marts.hosting_capacity_records where utility_code = ?""", [code]).fetchone()
+    assert rows == distinct == count
+    assert mw == pytest.approx(hosting_mw, rel=1e-9)
+
+
+def test_marts_file_holds_every_mart_and_the_cli_reads_geometry(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert {"utilities", "hosting_capacity_records", "hosting_capacity_feeders",
+            "hosting_capacity_summaries", "hc_ingestion_runs", "dynamic_prices",
+            "dynamic_price_components"} <= tables
+    query = ("LOAD spatial; SELECT count(*) FROM marts.hosting_capacity_records "
+             "WHERE ST_X(ST_Centroid(geom)) BETWEEN -125 AND -66;")
+    result = subprocess.run([str(BIN / "duckdb"), "-csv", "-noheader",
+                             str(warehouse_dir / "marts.duckdb"), "-c", query],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 10_000
+
+
+def test_utilities_mart_reports_status_vintage_and_staleness(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        rows = dict(con.execute("""select utility_code, (is_supported, last_ingest_status,
+                    record_count > 0, data_vintage_date, is_stale) from marts.utilities"""
+                                ).fetchall())
+    assert set(rows) == set(UTILITIES)
+    supported, status, has_records, vintage, stale = rows[STALE_UTILITY]
+    assert (supported, status, has_records, vintage, stale) == (
+        True, "success", True, date(2025, 1, 15), True)
+    assert all(r[4] is False for code, r in rows.items() if code != STALE_UTILITY)
+
+
+def test_feeders_and_summaries_count_each_feeder_once(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        assert con.execute("""
+            select count(*) from marts.hosting_capacity_summaries s
+            join (select utility_code, count(*) n, sum(hosting_capacity_max_mw) mw,
+                         count(*) filter (where remaining_capacity_mw <= 0) constrained
+                  from marts.hosting_capacity_feeders group by 1) f using (utility_code)
+            where s.total_feeders <> f.n or abs(s.total_hosting_capacity_mw - f.mw) > 1e-9
+               or s.constrained_feeders_count <> f.constrained""").fetchone()[0] == 0
+        segments, feeders = con.execute("""select count(*), count(distinct feeder_id_external)
+            from marts.hosting_capacity_records where utility_code = 'pge'""").fetchone()
+        assert feeders < segments / 4  # several segments per feeder, summarised once
+        breakdown = con.execute("""select constraint_breakdown from
+            marts.hosting_capacity_summaries where utility_code = 'sce'""").fetchone()[0]
+        assert set(breakdown) <= {"thermal", "voltage", "protection", "islanding",
+                                  "reverse_power", "operational", "other"}
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def test_hc_nearby_matches_a_haversine_worked_by_hand(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        lat, lon = con.execute("""select centroid_lat, centroid_lon from
+            marts.hosting_capacity_records where utility_code = 'pepco'
+            order by source_object_id limit 1""").fetchone()
+        here = (lat + 0.01, lon - 0.01)
+        rows = con.execute("select centroid_lat, centroid_lon, distance_km "
+                           "from hc_nearby(?, ?, 3)", list(here)).fetchall()
+    assert rows, "the record 1.4 km away must be found"
+    distances = [d for _, _, d in rows]
+    assert distances == sorted(distances)
+    for r_lat, r_lon, distance in rows:
+        assert distance == pytest.approx(haversine_km(*here, r_lat, r_lon), abs=1e-9)
+        assert distance <= 3
+    assert haversine_km(*here, lat, lon) == pytest.approx(1.39, abs=0.05)
+
+
+def test_hc_in_bbox_includes_geometry_touching_the_edge(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        source_id, min_x, min_y, max_y = con.execute("""select source_object_id,
+            st_xmin(geom), st_ymin(geom), st_ymax(geom) from marts.hosting_capacity_records
+            where utility_code = 'ace' and geom is not null order by source_object_id limit 1
+            """).fetchone()
+
+        def ids_in(east_edge: float) -> list[int]:
+            # the box's east edge runs through (or just west of) the geometry's westmost point
+            return [i for (i,) in con.execute(
+                "select source_object_id from hc_in_bbox(?, ?, ?, ?) where utility_code = 'ace'",
+                [min_x - 0.5, min_y - 0.5, east_edge, max_y + 0.5]).fetchall()]
+
+        touching, short_of_it = ids_in(min_x), ids_in(min_x - 1e-9)
+        outside = con.execute("select count(*) from hc_in_bbox(0, 0, 1, 1)").fetchone()[0]
+    assert source_id in touching
+    assert source_id not in short_of_it
+    assert outside == 0
+
+
+def test_hc_sites_for_project_flags_pre_application_and_stale_data(built):
+    _, warehouse_dir = built
+    box = [-180, -90, 180, 90]
+    with marts(warehouse_dir) as con:
+        small = con.execute("select min(generation_hosting_capacity_mw), bool_or("
+                            "needs_pre_application) from hc_sites_for_project(400, ?, ?, ?, ?)",
+                            box).fetchone()
+        large = con.execute("select min(generation_hosting_capacity_mw), bool_and("
+                            "needs_pre_application) from hc_sites_for_project(2000, ?, ?, ?, ?)",
+                            box).fetchone()
+        stale = dict(con.execute("select utility_code, bool_and(data_is_stale) from "
+                                 "hc_sites_for_project(100, ?, ?, ?, ?) group by 1",
+                                 box).fetchall())
+    assert small[0] >= 0.4 and small[1] is False
+    assert large[0] >= 2.0 and large[1] is True
+    assert stale[STALE_UTILITY] is True and stale["pge"] is False
+
+
+def test_geoparquet_export_opens_in_geopandas_with_wgs84_geometry(built):
+    import geopandas
+    import pyarrow.parquet as pq
+
+    _, warehouse_dir = built
+    path = warehouse_dir / "exports" / "hosting_capacity_records.parquet"
+    metadata = pq.read_metadata(path).metadata
+    geo = yaml.safe_load(metadata[b"geo"])
+    assert geo["primary_column"] == "geom" and geo["version"].startswith("1.")
+    frame = geopandas.read_parquet(path)
+    assert frame.crs is not None and frame.crs.to_epsg() in (4326, None)
+    assert frame.crs.equals("OGC:CRS84") or frame.crs.to_epsg() == 4326
+    assert len(frame) == sum(expected_layer(code)[0] for code in UTILITIES)
+    minx, miny, maxx, maxy = frame.total_bounds
+    assert -125 < minx < maxx < -66 and 24 < miny < maxy < 50
+    assert (warehouse_dir / "exports" / "dynamic_prices.parquet").exists()
+
+
+def test_dbt_build_works_with_only_hosting_capacity_extracted(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        assert con.execute("select count(*) from marts.dynamic_prices").fetchone()[0] == 0
+
+
+def test_ingestion_runs_are_recorded_without_tokens(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        runs = con.execute("select utility_code, status, records_written, source_url "
+                           "from marts.hc_ingestion_runs").fetchall()
+    assert {r[0] for r in runs} == set(UTILITIES)
+    assert all(r[1] == "success" and r[2] > 0 and "token" not in r[3] for r in runs)
+
+
+def test_records_expose_run_and_timestamps(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        loaded_at = con.execute("select max(loaded_at) from marts.hosting_capacity_records"
+                                ).fetchone()[0]
+    assert datetime.now(UTC) - loaded_at < timedelta(hours=1)
