@@ -30,6 +30,7 @@ from extract.arcgis.runs import RUN_COLUMNS, RUNS_TABLE, RunRecord
 from extract.arcgis.values import UnparseableCounter
 from extract.config import LayerConfig, UtilityConfig
 from extract.discovery import resolve_service_url
+from extract.faultpoints import maybe_die
 from extract.http import FetchError, HostLimiter, HttpClient, redact
 
 RAW_DATASET = "raw_arcgis"
@@ -212,13 +213,16 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             resource = features_resource(feature_rows(utility, planned, client, params, run))
             pipeline.extract(resource)
             pipeline.normalize()
+            maybe_die("before_load")
             with _LOAD_LOCK:
                 pipeline.load(raise_on_failed_jobs=True)
                 loaded = count_loaded(pipeline, run) if run.records_written else 0
+            maybe_die("after_load")
             if loaded != run.records_written:
                 raise UtilityRunError(f"{utility.utility_code}: {loaded} rows loaded of "
                                       f"{run.records_written} read; the run is not used")
             record_run_only(pipeline, run.finish("success"))
+            maybe_die("after_run_record")
             prune_older_runs(pipeline, run)
             return run
     except (UtilityRunError, LayerError, FetchError, ValueError) as error:

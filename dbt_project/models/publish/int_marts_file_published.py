@@ -84,14 +84,17 @@ def model(dbt, session):
     session.execute("load spatial")
     session.execute(macros_sql())  # the macros in hosting_capacity.duckdb too
     final_path = warehouse_dir(session) / "marts.duckdb"
+    for leftover in final_path.parent.glob(".marts-publish-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a build killed midway
     staging_dir = final_path.with_name(f".marts-publish-{os.getpid()}")
-    shutil.rmtree(staging_dir, ignore_errors=True)
     staging_dir.mkdir()
     try:
         temp_path = staging_dir / "marts.duckdb"
         tables = mart_tables(session)
         counts = copy_marts(session, temp_path, tables)
         add_macros(temp_path)
+        if os.environ.get("HC_KILL_AT") == "before_marts_file_rename":  # atomicity tests
+            os.kill(os.getpid(), 9)
         os.replace(temp_path, final_path)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
