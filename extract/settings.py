@@ -6,6 +6,13 @@ from pathlib import Path
 # dlt and dbt both phone home unless told not to.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# Bounded dlt files: memory stays flat however large a layer is (pages stream to disk, and
+# each load file stays small enough for DuckDB to read without holding a layer).
+os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "5000")
+os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "50000")
+os.environ.setdefault("LOAD__WORKERS", "1")
+# Arrow's default allocator keeps freed memory; the system one gives it back between steps.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def config_dir() -> Path:

@@ -14,6 +14,8 @@ a layer that cannot be read completely raises `IncompleteLayerError`, never come
 from __future__ import annotations
 
 import os
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -55,6 +57,32 @@ class Feature:
     object_id: int
     attributes: dict
     geometry: dict | None  # GeoJSON, WGS84
+
+
+class SeenIds:
+    """Object ids already read, in about 8 bytes each: ids mostly arrive in ascending order
+    (pages are ordered by object id), kept in a sorted array; the rare others in a set."""
+
+    def __init__(self) -> None:
+        self._ascending = array("q")
+        self._others: set[int] = set()
+
+    def __contains__(self, object_id: int) -> bool:
+        ascending = self._ascending
+        if ascending and object_id <= ascending[-1]:
+            at = bisect_left(ascending, object_id)
+            if at < len(ascending) and ascending[at] == object_id:
+                return True
+        return object_id in self._others
+
+    def add(self, object_id: int) -> None:
+        if not self._ascending or object_id > self._ascending[-1]:
+            self._ascending.append(object_id)
+        else:
+            self._others.add(object_id)
+
+    def __len__(self) -> int:
+        return len(self._ascending) + len(self._others)
 
 
 @dataclass
@@ -117,7 +145,7 @@ class LayerReader:
         self.concurrency = concurrency or int(os.environ.get("HC_PAGES_IN_FLIGHT", "4"))
         self.on_page = on_page or (lambda stats: None)
         self.stats = PageStats()
-        self._seen: set[int] = set()
+        self._seen = SeenIds()
 
     @property
     def query_url(self) -> str:

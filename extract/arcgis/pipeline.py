@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from extract import settings
 from extract.arcgis.layer import (
@@ -58,10 +59,18 @@ class PlannedLayer:
     fingerprint: dict
 
 
+def warehouse_destination() -> dlt.destinations.duckdb:
+    """The warehouse file, with DuckDB's memory capped so loading a big layer stays lean."""
+    credentials = DuckDbCredentials(str(settings.warehouse_path()))
+    credentials.global_config = {"memory_limit": os.environ.get("HC_DUCKDB_MEMORY", "128MB"),
+                                 "threads": 1, "preserve_insertion_order": False}
+    return dlt.destinations.duckdb(credentials)
+
+
 def make_pipeline(utility_code: str) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=f"arcgis_{utility_code}",
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
+        destination=warehouse_destination(),
         dataset_name=RAW_DATASET,
         pipelines_dir=str(settings.warehouse_dir() / ".dlt"),
     )
@@ -211,7 +220,7 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
                 record_run_only(pipeline, run)
                 return run
             resource = features_resource(feature_rows(utility, planned, client, params, run))
-            pipeline.extract(resource)
+            pipeline.extract(resource, loader_file_format="parquet")
             pipeline.normalize()
             maybe_die("before_load")
             with _LOAD_LOCK:

@@ -48,6 +48,8 @@ def model(dbt, session):
     dbt.ref("dynamic_prices")
     session.execute("load spatial")
     directory = exports_dir(session)
+    for leftover in directory.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)  # from an export killed midway
     files, counts = [], []
     for name, query in EXPORTS.items():
         files.append(str(directory / name))
