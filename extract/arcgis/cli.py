@@ -68,7 +68,7 @@ def select_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem]
 def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem], code: str,
                       *, category: str | None = None, force: bool = False,
                       dry_run: bool = False) -> int:
-    from extract.arcgis.pipeline import run_utility
+    from extract.arcgis.pipeline import record_runs, run_utility
     from extract.arcgis.runs import last_successful_fingerprints
 
     utilities, errors = select_utilities(configs, problems, code, category)
@@ -85,6 +85,11 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="utility") as pool:
         runs = list(pool.map(run, utilities))
+    try:
+        record_runs([r for r in runs if r.status == "skipped_unchanged"])
+    except Exception as error:  # noqa: BLE001 - say so and fail the exit status
+        errors.append(f"could not record the skipped runs: {error}")
+        print(f"error: {errors[-1]}", file=sys.stderr)
     for record in runs:
         seconds = (record.completed_at or record.started_at) - record.started_at
         line = (f"{record.utility_code:<22} {record.status:<18} {record.records_written:>9,} "

@@ -62,7 +62,7 @@ class PlannedLayer:
 def warehouse_destination() -> dlt.destinations.duckdb:
     """The warehouse file, with DuckDB's memory capped so loading a big layer stays lean."""
     credentials = DuckDbCredentials(str(settings.warehouse_path()))
-    credentials.global_config = {"memory_limit": os.environ.get("HC_DUCKDB_MEMORY", "128MB"),
+    credentials.global_config = {"memory_limit": os.environ.get("HC_DUCKDB_MEMORY", "64MB"),
                                  "threads": 1, "preserve_insertion_order": False}
     return dlt.destinations.duckdb(credentials)
 
@@ -170,11 +170,11 @@ def features_resource(rows: Iterator) -> dlt.sources.DltResource:
                         max_table_nesting=0)
 
 
-def record_run_only(pipeline: dlt.Pipeline, run: RunRecord) -> None:
-    """Write a run record alone (failed or skipped runs), never touching features."""
+def record_run_only(pipeline: dlt.Pipeline, *runs: RunRecord) -> None:
+    """Write run records alone, never touching features."""
     with _LOAD_LOCK:
-        pipeline.run([run.as_row()], table_name=RUNS_TABLE, columns=RUN_COLUMNS,
-                     write_disposition="append")
+        pipeline.run([run.as_row() for run in runs], table_name=RUNS_TABLE,
+                     columns=RUN_COLUMNS, write_disposition="append")
 
 
 def count_loaded(pipeline: dlt.Pipeline, run: RunRecord) -> int:
@@ -189,6 +189,13 @@ def abort_unfinished_loads(pipeline: dlt.Pipeline) -> None:
     """Packages left by a killed run hold rows of a run that never succeeded: drop them."""
     if pipeline.has_pending_data:
         pipeline.abort_packages()
+
+
+def record_runs(runs: list[RunRecord]) -> None:
+    """Several run records (skipped utilities) in one load: a re-run with nothing changed
+    costs one small load, not one per utility."""
+    if runs:
+        record_run_only(make_pipeline("runs"), *runs)
 
 
 def prune_older_runs(pipeline: dlt.Pipeline, run: RunRecord) -> None:
@@ -213,12 +220,10 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             run.layer_fingerprints = {p.config.name: p.fingerprint for p in planned}
             if dry_run:
                 return dry_run_layers(utility, planned, client, params, run)
+            if not force and previous_fingerprints == run.layer_fingerprints:
+                return run.finish("skipped_unchanged")  # recorded with the others, in one load
             pipeline = make_pipeline(utility.utility_code)
             abort_unfinished_loads(pipeline)
-            if not force and previous_fingerprints == run.layer_fingerprints:
-                run.finish("skipped_unchanged")
-                record_run_only(pipeline, run)
-                return run
             resource = features_resource(feature_rows(utility, planned, client, params, run))
             pipeline.extract(resource, loader_file_format="parquet")
             pipeline.normalize()

@@ -8,6 +8,15 @@ and list it in `default_catalog()`; nothing else changes.
 from __future__ import annotations
 
 from replicas.arcgis.ids import IdLayout
+from replicas.arcgis.shorthands import (  # noqa: F401 - oid, integer: the catalog's shorthands
+    companion_layer,
+    date,
+    double,
+    integer,
+    oid,
+    shape_length,
+    text,
+)
 from replicas.arcgis.spec import FieldSpec, Grid, LayerSpec, Quirks, Region, ServiceSpec
 
 PGE_URL = ("https://services2.arcgis.com/mJaJSax0KPHoCNB6/ArcGIS/rest/services/"
@@ -17,32 +26,6 @@ SCE_LNBA_URL = "https://drpep.sce.com/arcgis/rest/services/DRP/LNBA_Layer/Featur
 PHI_URL = ("https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services/"
            "PHI_Hosting_Capacity/FeatureServer")
 BENCH_URL = "https://bench.example.com/arcgis/rest/services/Bench/HostingCapacity/FeatureServer"
-
-
-# --- field shorthands ---------------------------------------------------------------------
-
-def oid(name: str = "OBJECTID") -> FieldSpec:
-    return FieldSpec(name, "esriFieldTypeOID")
-
-
-def text(name: str, source: str, length: int = 50, **mess: object) -> FieldSpec:
-    return FieldSpec(name, "esriFieldTypeString", source, length=length, **mess)
-
-
-def double(name: str, source: str, **mess: object) -> FieldSpec:
-    return FieldSpec(name, "esriFieldTypeDouble", source, **mess)
-
-
-def integer(name: str, source: str, **mess: object) -> FieldSpec:
-    return FieldSpec(name, "esriFieldTypeInteger", source, **mess)
-
-
-def date(name: str, source: str = "study_date", **mess: object) -> FieldSpec:
-    return FieldSpec(name, "esriFieldTypeDate", source, length=8, **mess)
-
-
-def shape_length(name: str = "Shape__Length") -> FieldSpec:
-    return double(name, "shape_length", decimals=6)
 
 
 # --- utilities' networks ------------------------------------------------------------------
@@ -181,11 +164,7 @@ def _pge_summary_layer() -> LayerSpec:
 def _small_layer(index: int, name: str, geometry: str, grid: Grid, count: int,
                  fields: tuple[FieldSpec, ...]) -> LayerSpec:
     """A companion layer: listed and servable, not what the warehouse extracts."""
-    per_feeder = (5, 40) if geometry == "polyline" else (1, 1)
-    extra = (shape_length(),) if geometry == "polyline" else ()
-    return LayerSpec(index=index, name=name, geometry=geometry, grid=grid, feature_count=count,
-                     seed=f"{name}-{index}", fields=(oid(), *fields, *extra),
-                     segments_per_feeder=per_feeder)
+    return companion_layer(index, name, geometry, grid, count, fields)
 
 
 def pge_service() -> ServiceSpec:

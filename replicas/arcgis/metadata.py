@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from replicas.arcgis.geometry import WEB_MERCATOR_WKIDS, spatial_reference, to_web_mercator
 from replicas.arcgis.network import METRES_PER_DEGREE
-from replicas.arcgis.spec import LayerSpec, ServiceSpec
+from replicas.arcgis.spec import PAGINATION_SINCE, LayerSpec, ServiceSpec
 
 # ArcGIS Server added these to layer resources in 10.6 (standardized queries).
 STANDARD_MAX_RECORD_COUNT_SINCE = 10.6
@@ -60,7 +60,7 @@ def field_list(layer: LayerSpec) -> list[dict]:
     return [spec.describe() for spec in layer.fields]
 
 
-def layer_info(service: ServiceSpec, layer: LayerSpec) -> dict:
+def layer_info(service: ServiceSpec, layer: LayerSpec, kind: str = "FeatureServer") -> dict:
     quirks = layer.quirks
     info = {
         "currentVersion": service.current_version,
@@ -85,11 +85,14 @@ def layer_info(service: ServiceSpec, layer: LayerSpec) -> dict:
             "supportsDistinct": True,
         },
         "supportedQueryFormats": service.supported_query_formats,
-        "capabilities": "Query",
+        "capabilities": "Query" if kind == "FeatureServer" else "Map,Query,Data",
         "editingInfo": {"lastEditDate": layer.last_edit_ms},
         "extent": extent(layer, service.native_wkid),
         "relationships": [],
     }
+    if service.current_version < PAGINATION_SINCE:
+        # A 10.2 server knows nothing of resultOffset: it does not even say it lacks it.
+        del info["supportsPagination"], info["advancedQueryCapabilities"]
     if service.current_version >= STANDARD_MAX_RECORD_COUNT_SINCE:
         info["standardMaxRecordCount"] = max(4000, quirks.max_record_count)
         info["tileMaxRecordCount"] = 8000

@@ -19,7 +19,6 @@ from replicas.arcgis.spec import Grid, Region
 
 BLOCK_SIZE = 240
 METRES_PER_DEGREE = 111_320.0
-GRID_SQUARE_M = 402.336  # a quarter mile, as BGE's grid squares
 NAME_QUALIFIERS = ("North", "South", "East", "West", "Junction", "Hills", "Valley", "Park")
 
 
@@ -131,17 +130,66 @@ def segment_paths(line: Feeder, segment: int, rng) -> list[list[list[float]]]:
     return paths
 
 
-def grid_square_rings(line: Feeder, segment: int) -> list[list[list[float]]]:
-    """The quarter-mile square a feeder serves: snapped to a fixed grid, clockwise (Esri's
-    orientation for an outer ring), walking the squares next to the feeder's start."""
+def _cell_size(grid: Grid, size_m: float) -> tuple[float, float]:
+    """(degrees of longitude, of latitude) of a square, at the utility's first region: one
+    fixed grid for the whole territory, so squares of neighbouring feeders line up."""
+    lat = grid.regions[0].lat
+    return (size_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))),
+            size_m / METRES_PER_DEGREE)
+
+
+def walked_cell(grid: Grid, line: Feeder, segment: int, size_m: float) -> tuple[int, int]:
+    """The square a feeder serves with this segment: the squares next to its start, six a row."""
+    size_lon, size_lat = _cell_size(grid, size_m)
     lon, lat = line.route[0]
-    size_lat = GRID_SQUARE_M / METRES_PER_DEGREE
-    size_lon = GRID_SQUARE_M / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
-    column = math.floor(lon / size_lon) + segment % 6
-    row = math.floor(lat / size_lat) + segment // 6
+    return math.floor(lon / size_lon) + segment % 6, math.floor(lat / size_lat) + segment // 6
+
+
+def spiral_position(index: int) -> tuple[int, int]:
+    """Square spiral around (0, 0): every index its own cell, rings outward, in O(1)."""
+    if index == 0:
+        return 0, 0
+    ring = (math.isqrt(index) + 1) // 2
+    leg, along = divmod(index - (2 * ring - 1) ** 2, 2 * ring)
+    if leg == 0:
+        return ring, -ring + 1 + along
+    if leg == 1:
+        return ring - 1 - along, ring
+    if leg == 2:
+        return -ring, ring - 1 - along
+    return -ring + 1 + along, -ring
+
+
+def tiled_cell(grid: Grid, index: int, size_m: float) -> tuple[int, int]:
+    """Feature `index`'s own square, spiralling out from the first region's centre."""
+    size_lon, size_lat = _cell_size(grid, size_m)
+    centre = grid.regions[0]
+    dx, dy = spiral_position(index)
+    return math.floor(centre.lon / size_lon) + dx, math.floor(centre.lat / size_lat) + dy
+
+
+def cell_rings(grid: Grid, cell: tuple[int, int], size_m: float) -> list[list[list[float]]]:
+    """The square as one clockwise ring (Esri's orientation for an outer ring)."""
+    size_lon, size_lat = _cell_size(grid, size_m)
+    column, row = cell
     x0, y0 = round(column * size_lon, 7), round(row * size_lat, 7)
     x1, y1 = round((column + 1) * size_lon, 7), round((row + 1) * size_lat, 7)
     return [[[x0, y0], [x0, y1], [x1, y1], [x1, y0], [x0, y0]]]
+
+
+def cell_centre(grid: Grid, cell: tuple[int, int], size_m: float) -> tuple[float, float]:
+    size_lon, size_lat = _cell_size(grid, size_m)
+    return round((cell[0] + 0.5) * size_lon, 6), round((cell[1] + 0.5) * size_lat, 6)
+
+
+def cell_names(cell: tuple[int, int], per_major: int) -> tuple[str, str]:
+    """(minor quad, major quad) names of a square: major quads of per_major x per_major
+    squares are named by a column letter and a row number (K53), minor ones K53-07."""
+    column, row = cell
+    major_column, minor_column = divmod(column, per_major)
+    major_row, minor_row = divmod(row, per_major)
+    major = f"{chr(ord('A') + major_column % 26)}{major_row % 100:02d}"
+    return f"{major}-{minor_row * per_major + minor_column + 1:02d}", major
 
 
 def point_site(line: Feeder, segment: int, rng) -> list[float]:

@@ -20,7 +20,7 @@ from replicas.arcgis.geometry import (
     spatial_reference,
 )
 from replicas.arcgis.ids import IdList, IndexWindow, Selection
-from replicas.arcgis.spec import FieldSpec, LayerSpec, ServiceSpec
+from replicas.arcgis.spec import GEOMETRY_FIELD_TYPE, FieldSpec, LayerSpec, ServiceSpec
 from replicas.arcgis.where import IdFilter, WhereError, parse_where
 from replicas.server import Response
 
@@ -95,16 +95,18 @@ def select(layer: LayerSpec, id_filter: IdFilter) -> Selection:
 
 
 def out_fields(layer: LayerSpec, params: dict[str, str]) -> list[FieldSpec]:
-    """Requested fields in layer order; the object-id field always comes along."""
+    """Requested fields in layer order; the object-id field always comes along. A listed
+    geometry field (a MapServer's SHAPE) is the geometry, never an attribute."""
     requested = [name.strip() for name in params.get("outFields", "").split(",") if name.strip()]
+    attributes = [spec for spec in layer.fields if spec.type != GEOMETRY_FIELD_TYPE]
     if "*" in requested:
-        return list(layer.fields)
+        return attributes
     by_name = {spec.name.lower(): spec for spec in layer.fields}
     unknown = [name for name in requested if name.lower() not in by_name]
     if unknown:
         raise query_error(f"'outFields' parameter is invalid: no field {unknown[0]!r}")
     wanted = {name.lower() for name in requested} | {layer.object_id_field.lower()}
-    return [spec for spec in layer.fields if spec.name.lower() in wanted]
+    return [spec for spec in attributes if spec.name.lower() in wanted]
 
 
 def out_wkid(service: ServiceSpec, layer: LayerSpec, params: dict[str, str]) -> int:

@@ -112,6 +112,9 @@ class ArcGISReplica:
             return self._directory(request, root, services, "/".join(segments))
         name, kind = "/".join(segments[:position]), SERVICE_TYPES[segments[position].lower()]
         found = self._by_key.get(_key(request.host, root, name, kind))
+        if found is None and services[0].is_hosted:
+            # ArcGIS Online: a name the organisation does not have is an invalid URL.
+            raise ArcGISError(400, "Invalid URL", ["Invalid URL"])
         if found is None:
             raise ArcGISError(404, "Service not found", [f"Service {name}/{kind} not found"])
         return self._service_resource(request, found[0], kind, segments[position + 1:])
@@ -142,7 +145,7 @@ class ArcGISReplica:
             raise ArcGISError(404, "Folder not found", [f"Folder {folder} not found"])
         listed = []
         for service in sorted(services, key=lambda s: s.name.lower()):
-            if service.folder.lower() != folder.lower():
+            if service.folder.lower() != folder.lower() or not service.listed:
                 continue
             for service_type in [service.type] + (
                     ["MapServer"] if service.also_map_server else []):
@@ -163,7 +166,8 @@ class ArcGISReplica:
                               [f"Layer {rest[0]} not found in {service.name}/{kind}"])
         self._check_token(request, [layer])
         if len(rest) == 1:
-            return self._metadata(request, metadata.layer_info(service, layer), layer.name)
+            return self._metadata(request, metadata.layer_info(service, layer, kind),
+                                  layer.name)
         if len(rest) == 2 and rest[1].lower() == "query":
             return run_query(service, layer, request.params)
         raise ArcGISError(400, "Invalid URL", [f"unknown operation {'/'.join(rest[1:])!r}"])

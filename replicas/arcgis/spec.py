@@ -19,6 +19,10 @@ from replicas.arcgis.seeds import stable_seed
 GEOMETRY_TYPES = {"point": "esriGeometryPoint", "polyline": "esriGeometryPolyline",
                   "polygon": "esriGeometryPolygon"}
 OID_TYPE = "esriFieldTypeOID"
+GEOMETRY_FIELD_TYPE = "esriFieldTypeGeometry"  # listed by MapServer layers, never an attribute
+QUARTER_MILE_M = 402.336
+# ArcGIS Server added resultOffset paging (and advancedQueryCapabilities) in 10.3.
+PAGINATION_SINCE = 10.3
 
 
 def epoch_ms(moment: datetime | str) -> int:
@@ -38,6 +42,7 @@ class Region:
     lon: float
     lat: float
     spread_km: float = 15.0
+    company: str = ""  # the operating company or state, where a utility publishes one
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,21 @@ class Grid:
     voltages_kv: tuple[float, ...]
     constraints: tuple[tuple[str, int], ...]  # the utility's own words, with weights
     # Formats may use {substation}, {substation_number}, {circuit}, {feeder_number},
-    # {circuit_word} and {circuit_title} (a name from `circuit_words`, as SCE names circuits).
+    # {circuit_word} and {circuit_title} (a name from `circuit_words`, as SCE names circuits),
+    # {substation_code} (three letters, as Xcel and Duke abbreviate), {substation_digit},
+    # {letter}, {bank} (the substation transformer) and {circuit_short} (circuit mod 100).
     feeder_id_format: str = "{substation_number:04d}{circuit:04d}"
     feeder_name_format: str = "{substation} {circuit}"
+    substation_name_format: str = "{substation}"
     circuit_words: tuple[str, ...] = ()
     feeders_per_substation: int = 6
     first_circuit: int = 1101
     hosting_kw: tuple[float, float] = (300.0, 12000.0)
     constrained_share: float = 0.15  # feeders whose remaining capacity goes negative
     study_date: str = "2026-01-15"
+    network_share: float = 0.0  # feeders on a secondary network (Con Edison, downtowns)
+    feeder_rating_kw: tuple[float, float] = (4000.0, 14000.0)  # load ratings, peaks below
+    substation_rating_kw: tuple[float, float] = (15000.0, 60000.0)
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,9 @@ class FieldSpec:
     blank_share: float = 0.0
     not_available_share: float = 0.0
     thousands_separator: bool = False
+    separator_share: float = 0.0  # "1,234.5" on this share of values only (text fields)
     decimals: int = 2
+    scale: float = 1.0  # 0.001 turns the kW quantities into MW (or MVA)
 
     def describe(self) -> dict:
         described = {"name": self.name, "type": self.type, "alias": self.alias or self.name}
@@ -122,6 +135,12 @@ class LayerSpec:
     display_field: str = ""
     description: str = ""
     last_edit_date: str = "2026-02-01T06:00:00"
+    # Polygons: squares of `square_m` on a fixed grid, walked by each feeder (BGE's grid
+    # squares), or `tiled`: one square per feature, spiralling out from the first region, so
+    # every square is a distinct named quad (PECO); `quads_per_major` minor quads a side.
+    square_m: float = QUARTER_MILE_M
+    tiled: bool = False
+    quads_per_major: int = 4
     deleted: tuple[int, ...] = ()  # indices of features removed at runtime, sorted
     revisions: dict[int, int] = field(default_factory=dict)  # object id -> times revised
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -203,6 +222,7 @@ class ServiceSpec:
     supported_query_formats: str = "JSON, geoJSON, PBF"
     native_wkid: int = 102100  # what the data is stored in, answered without outSR
     also_map_server: bool = False  # ArcGIS Server publishes a MapServer twin of the service
+    listed: bool = True  # False: public, but left out of the services directory (Dominion)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url.rstrip("/"))
