@@ -39,7 +39,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check extract replicas tests scripts
-	cd dbt_project && $(BIN)/sqlfluff lint models macros tests
+	cd dbt_project && $(BIN)/sqlfluff lint models tests
 
 bench: setup
 	$(PY) -m replicas.bench
