@@ -1,8 +1,10 @@
 """The built-in catalog: one entry per utility service, at its real URL (see utilities.md).
 
 Field names and types follow the utilities' field maps, plus a few unmapped fields the real
-layers carry too. To replicate another utility, add a function returning its `ServiceSpec`
-and list it in `default_catalog()`; nothing else changes.
+layers carry too. PG&E, SCE and PHI are here; the other utilities are in catalog_exelon.py,
+catalog_online.py, catalog_xcel.py and catalog_self_hosted.py. To replicate another
+utility, add a function returning its `ServiceSpec` and list it in `default_catalog()`;
+nothing else changes.
 """
 
 from __future__ import annotations
@@ -325,5 +327,12 @@ def bench_service(feature_count: int = 100_000, page_delay_seconds: float = 0.3,
 
 
 def default_catalog() -> list[ServiceSpec]:
-    """Fresh specs every call, so one replica's runtime changes never leak into another."""
-    return [pge_service(), *sce_services(), phi_service(), bench_service()]
+    """Fresh specs every call, so one replica's runtime changes never leak into another.
+    Every supported config in configs/utilities is served here, at its real URL."""
+    from replicas.arcgis.catalog_exelon import exelon_services
+    from replicas.arcgis.catalog_online import online_services
+    from replicas.arcgis.catalog_self_hosted import self_hosted_services
+    from replicas.arcgis.catalog_xcel import xcel_services
+
+    return [pge_service(), *sce_services(), phi_service(), *exelon_services(),
+            *online_services(), *xcel_services(), *self_hosted_services(), bench_service()]
