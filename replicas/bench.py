@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -70,6 +72,7 @@ def bench_workspace(name: str) -> tuple[Path, Path]:
     root = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=BENCH_DIR))
     (root / "configs" / "utilities").mkdir(parents=True)
     (root / "configs" / "utilities" / "bench.yaml").write_text(yaml.safe_dump(BENCH_CONFIG))
+    (root / "warehouse").mkdir()
     return root / "configs", root / "warehouse"
 
 
@@ -93,7 +96,8 @@ def pyesridump_python() -> Path:
     return python
 
 
-def prepared_replica(features: int, delay: float) -> ArcGISReplica:
+@contextmanager
+def prepared_replica(features: int, delay: float) -> Iterator[ArcGISReplica]:
     """The bench layer with its features computed up front, as a real server reads them from
     its database: each page then costs the configured delay, not the replica's generator
     (whose CPU time, under Python's GIL, would otherwise serialise concurrent pages)."""
@@ -108,13 +112,15 @@ def prepared_replica(features: int, delay: float) -> ArcGISReplica:
         feature = generate_feature(layer, index, ids.oid_at(index))
         store[feature.object_id] = feature
     query.generate_feature = lambda spec, index, oid: store[oid]
-    return app
+    try:
+        yield app
+    finally:
+        query.generate_feature = generate_feature
 
 
 def compare_with_pyesridump(features: int, delay: float) -> None:
     print(f"\n1. Extract {features:,} segments at {delay} s per page")
-    app = prepared_replica(features, delay)
-    with ReplicaServer(apps=[app]) as server:
+    with prepared_replica(features, delay) as app, ReplicaServer(apps=[app]) as server:
         ours, our_rss = run_our_extract(server.url, "extract")
         local_url = f"{server.url}/{BENCH_URL.split('://', 1)[1]}/0"
         geojson = Path(tempfile.mkdtemp(dir=BENCH_DIR)) / "pyesridump.geojsonl"

@@ -17,6 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dlt
+
+# Imported here, once: dlt imports pandas and pyarrow lazily on first use, and utilities
+# extract in parallel threads, where a first import racing another fails half-initialised.
+import dlt.common.libs.pandas  # noqa: F401
+import dlt.common.libs.pyarrow  # noqa: F401
+import pyarrow.parquet  # noqa: F401
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from extract import settings
