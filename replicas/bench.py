@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -165,17 +166,22 @@ from range({n}) as t(i);
 HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__features",
                  "int_hosting_capacity_fields_extracted", "int_constraints_canonicalized",
                  "int_hosting_capacity_records_normalized", "hosting_capacity_records",
-                 "hosting_capacity_feeders", "hosting_capacity_summaries"]
+                 "hosting_capacity_feeders", "hosting_capacity_summaries", "hc_ingestion_runs",
+                 "utilities"]
 
 
-def dbt(args: list[str], env: dict) -> float:
-    wall, _, _ = measured([str(BIN / "dbt"), *args, "--no-use-colors"], env,
-                          cwd=REPO / "dbt_project")
-    return wall
+def dbt(args: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, seconds dbt reports for running the nodes, without its ~4 s start-up)."""
+    wall, _, output = measured([str(BIN / "dbt"), *args, "--no-use-colors"], env,
+                               cwd=REPO / "dbt_project")
+    finished = re.search(r"Finished running .* in .*\(([0-9.]+)s\)", output)
+    return wall, float(finished.group(1)) if finished else wall
 
 
 def compiled_sql(model: str) -> tuple[str, Path]:
-    matches = list((REPO / "dbt_project" / "target" / "compiled").rglob(f"{model}.sql"))
+    matches = [path for path in
+               (REPO / "dbt_project" / "target" / "compiled").rglob(f"{model}.sql")
+               if not path.parent.name.endswith(".yml")]  # not a unit test's fixture
     return model, matches[0]
 
 
@@ -192,9 +198,9 @@ def dbt_vs_raw_sql(records: int) -> None:
     with duckdb.connect(str(database)) as con:
         con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
     selection = ["--select", *HC_SQL_MODELS]
-    dbt_seconds = dbt(["run", *selection], env)
-    build_seconds = dbt(["build", *selection], env)
-    dbt(["compile", *selection], env)
+    dbt_seconds, dbt_nodes_seconds = dbt(["run", *selection], env)
+    build_seconds, _ = dbt(["build", *selection], env)
+    dbt(["compile", *selection, "--exclude", "test_type:unit"], env)
     statements = []
     for model, path in map(compiled_sql, HC_SQL_MODELS):
         schema = ("staging" if model.startswith("stg_") else
@@ -209,7 +215,9 @@ def dbt_vs_raw_sql(records: int) -> None:
         raw_seconds = time.monotonic() - started
     print(f"   dbt run: {dbt_seconds:.1f} s (dbt build with tests: {build_seconds:.1f} s)")
     print(f"   raw SQL: {raw_seconds:.1f} s")
-    print(f"   ratio dbt run/raw SQL: {dbt_seconds / raw_seconds:.2f} (target <= 1.5)")
+    print(f"   ratio dbt run/raw SQL: {dbt_seconds / raw_seconds:.2f} wall, "
+          f"{dbt_nodes_seconds / raw_seconds:.2f} without dbt's start-up "
+          f"({dbt_nodes_seconds:.1f} s) (target <= 1.5)")
 
 
 def unchanged_rerun() -> None:
