@@ -474,11 +474,3 @@ def duplicate_code_problems(configs: list[UtilityConfig]) -> list[ConfigProblem]
             problems.append(ConfigProblem(str(file), "utility_code",
                                           f"duplicate code {code!r} (also in {others})"))
     return problems
-
-
-def valid_utility_configs(config_dir: Path) -> list[UtilityConfig]:
-    """Configs for extraction and dbt: refuses to go on if any config has a problem."""
-    configs, problems = load_utility_configs(config_dir)
-    if problems:
-        raise ConfigError(problems)
-    return configs

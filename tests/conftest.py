@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,4 +81,3 @@ def world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
         monkeypatch.setenv("HC_CONFIG_DIR", str(config_dir))
         monkeypatch.setenv("HC_WAREHOUSE_DIR", str(warehouse_dir))
         yield ExtractWorld(arcgis, server, config_dir, warehouse_dir)
-    shutil.rmtree(warehouse_dir / ".dlt", ignore_errors=True)
