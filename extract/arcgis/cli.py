@@ -96,8 +96,10 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
                 f"records  {seconds.total_seconds():6.1f}s")
         print(line + (f"  {record.error_message}" if record.error_message else ""))
     failed = [r for r in runs if r.status == "failed"]
-    print(f"hosting capacity: {len(runs) - len(failed)} of {len(runs)} utilities ok, "
-          f"{sum(r.records_written for r in runs):,} records, "
+    skipped = [r for r in runs if r.status == "skipped_unchanged"]
+    print(f"hosting capacity: {len(runs) - len(failed)} of {len(runs)} utilities ok "
+          f"({len(skipped)} unchanged, skipped), "
+          f"{sum(r.records_written for r in runs):,} records written, "
           f"{time.monotonic() - started:.1f}s" + (" (dry run)" if dry_run else ""))
     return 1 if failed or errors else 0
 
