@@ -7,9 +7,7 @@
         source_object_id bigint not null,
         raw_attributes json,
         geometry json,
-        ingestion_run_id varchar not null,
-        _dlt_load_id varchar not null,
-        _dlt_id varchar not null
+        ingestion_run_id varchar not null
     );
     create table if not exists raw_arcgis.ingestion_runs (
         run_id varchar not null,
