@@ -74,7 +74,8 @@ def number_text(name: str, source: str, null_share: float = 0.0) -> FieldSpec:
                 blank_share=0.01, null_share=null_share)
 
 
-def _nsp_fields() -> tuple[FieldSpec, ...]:
+def _popup_fields() -> tuple[FieldSpec, ...]:
+    """The fields both Xcel territories' popup layers share, in their order."""
     return (
         oid("OBJECTID"),
         text("Feeder", "feeder_id", 12),
@@ -85,6 +86,12 @@ def _nsp_fields() -> tuple[FieldSpec, ...]:
         number_text("MinHostingCap", "hosting_min_kw"),
         number_text("MaxHostingCap", "hosting_max_kw"),
         text("ConstrainingMetric", "constraint", 40),
+    )
+
+
+def _nsp_fields() -> tuple[FieldSpec, ...]:
+    return (
+        *_popup_fields(),
         text("MinConstrainingMetric", "constraint_at_min", 40),
         text("MaxConstrainingMetric", "constraint_at_max", 40),
         number_text("FeederInstalledDG", "existing_dg_kw"),
@@ -99,15 +106,7 @@ def _nsp_fields() -> tuple[FieldSpec, ...]:
 
 def _psco_fields() -> tuple[FieldSpec, ...]:
     return (
-        oid("OBJECTID"),
-        text("Feeder", "feeder_id", 12),
-        text("Transformer", "feeder_name", 12),
-        text("Substation", "substation_name", 40),
-        text("PlanningRegion", "region", 30),
-        number_text("HostingCapacity", "hosting_kw"),
-        number_text("MinHostingCap", "hosting_min_kw"),
-        number_text("MaxHostingCap", "hosting_max_kw"),
-        text("ConstrainingMetric", "constraint", 40),
+        *_popup_fields(),
         number_text("FeederInstalledDG", "existing_dg_kw"),
         text("NominalVoltage", "voltage_kv", 10, not_available_share=0.01),
         text("Phase", "phase", 5),
