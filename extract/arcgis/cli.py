@@ -8,9 +8,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import duckdb
-
 from extract import settings
+from extract.arcgis.runs import latest_successful_runs
 from extract.config import DATA_SOURCE_TYPES, ConfigProblem, UtilityConfig, load_utility_configs
 from extract.http import FetchError, HostLimiter
 
@@ -69,19 +68,19 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
                       *, category: str | None = None, force: bool = False,
                       dry_run: bool = False) -> int:
     from extract.arcgis.pipeline import record_runs, run_utility
-    from extract.arcgis.runs import last_successful_fingerprints
 
     utilities, errors = select_utilities(configs, problems, code, category)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    previous = {} if dry_run else last_successful_fingerprints(str(settings.warehouse_path()))
+    latest = {} if dry_run else latest_successful_runs(settings.warehouse_path())
     limiter = HostLimiter()
     workers = int(os.environ.get("HC_UTILITIES_IN_FLIGHT", "4"))
     started = time.monotonic()
 
     def run(utility: UtilityConfig):
         return run_utility(utility, limiter=limiter, force=force, dry_run=dry_run,
-                           previous_fingerprints=previous.get(utility.utility_code, {}))
+                           previous_fingerprints=latest[utility.utility_code].layer_fingerprints
+                           if utility.utility_code in latest else {})
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="utility") as pool:
         runs = list(pool.map(run, utilities))
@@ -105,32 +104,16 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
 
 
 def list_utilities(configs: list[UtilityConfig]) -> int:
-    latest = latest_successful_runs()
+    latest = latest_successful_runs(settings.warehouse_path())
     print(f"{'code':<22} {'type':<15} {'supported':<9} {'last ingested':<20} {'records':>9}  name")
     for config in configs:
-        ingested, records = latest.get(config.utility_code, (None, None))
+        run = latest.get(config.utility_code)
+        ingested, records = (run.completed_at, run.records_written) if run else (None, None)
         print(f"{config.utility_code:<22} {config.data_source_type:<15} "
               f"{'yes' if config.is_supported else 'no':<9} "
               f"{ingested.strftime('%Y-%m-%d %H:%M') if ingested else '-':<20} "
               f"{records if records is not None else '-':>9}  {config.utility_name}")
     return 0
-
-
-def latest_successful_runs() -> dict[str, tuple]:
-    path = settings.warehouse_path()
-    if not path.exists():
-        return {}
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            rows = con.execute("""
-                select utility_code, completed_at, records_written
-                from raw_arcgis.ingestion_runs where status = 'success'
-                qualify row_number() over (partition by utility_code
-                                           order by completed_at desc) = 1
-            """).fetchall()
-    except duckdb.Error:
-        return {}
-    return {code: (at, records) for code, at, records in rows}
 
 
 def discover_utility(configs: list[UtilityConfig], code: str) -> int:

@@ -158,8 +158,11 @@ class LayerReader:
     def count(self) -> int | None:
         try:
             answer = self._query(returnCountOnly="true")
-        except FetchError:
-            return None  # some servers refuse counts; offset paging still ends on its flag
+        except FetchError as error:
+            # Some servers refuse counts: offset paging then ends on the server's flag and
+            # full pages, and the run's notes say the total could not be checked.
+            self.stats.notes.append(f"returnCountOnly refused ({error}); total not checked")
+            return None
         count = answer.get("count")
         return count if isinstance(count, int) else None
 

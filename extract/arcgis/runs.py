@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -60,22 +61,28 @@ RUN_COLUMNS = {
 }
 
 
-def last_successful_fingerprints(warehouse_path: str) -> dict[str, dict]:
-    """utility_code -> layer fingerprints of its latest successful run (empty if none)."""
-    try:
-        con = duckdb.connect(warehouse_path)
-    except duckdb.Error:
+@dataclass(frozen=True)
+class LatestSuccess:
+    completed_at: datetime
+    records_written: int
+    layer_fingerprints: dict
+
+
+def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
+    """utility_code -> its latest successful run; empty when nothing was extracted yet."""
+    if not warehouse_path.exists():
         return {}
     try:
-        rows = con.execute(f"""
-            select utility_code, layer_fingerprints
-            from raw_arcgis.{RUNS_TABLE}
-            where status = 'success'
-            qualify row_number() over (partition by utility_code order by completed_at desc) = 1
-        """).fetchall()
+        with duckdb.connect(str(warehouse_path), read_only=True) as con:
+            rows = con.execute(f"""
+                select utility_code, completed_at, records_written, layer_fingerprints
+                from raw_arcgis.{RUNS_TABLE}
+                where status = 'success'
+                qualify row_number() over (partition by utility_code
+                                           order by completed_at desc) = 1
+            """).fetchall()
     except duckdb.CatalogException:
         return {}
-    finally:
-        con.close()
-    return {code: json.loads(prints) if isinstance(prints, str) else prints
-            for code, prints in rows}
+    return {code: LatestSuccess(at, records, json.loads(prints) if isinstance(prints, str)
+                                else prints or {})
+            for code, at, records, prints in rows}
