@@ -50,3 +50,11 @@ def test_null_and_empty_geometries_are_none():
 def test_unknown_spatial_reference_is_refused():
     with pytest.raises(UnsupportedSpatialReference):
         esri_to_geojson({"x": 1, "y": 2}, 2227)
+
+
+def test_z_and_m_values_are_dropped_and_the_answer_is_not_aliased():
+    path = [[0.5, 1.5, 10.0, 3.0], [2.5, 3.5, 11.0, 4.0]]
+    line = esri_to_geojson({"paths": [path], "hasZ": True, "hasM": True}, 4326)
+    assert line["coordinates"] == [[0.5, 1.5], [2.5, 3.5]]
+    line["coordinates"][0][0] = 99.0
+    assert path[0][0] == 0.5

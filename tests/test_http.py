@@ -1,5 +1,6 @@
 """The shared HTTP client against a replica that fails on purpose."""
 
+import math
 import time
 
 import pytest
@@ -100,3 +101,18 @@ def test_long_object_id_lists_go_by_post(server):
 
 def test_redact_hides_token_query_values():
     assert redact("https://h/x?f=json&token=abc") == "https://h/x?f=json&token=***"
+
+
+class BareNaNApp(EchoApp):
+    """Some ArcGIS servers write empty point coordinates as a bare NaN, which is not JSON."""
+
+    def handle(self, request):
+        return Response(200, b'{"features":[{"geometry":{"x":NaN,"y":NaN}}]}')
+
+
+def test_bare_nan_from_a_server_still_parses():
+    with ReplicaServer(apps=[BareNaNApp()]) as replica, pytest.MonkeyPatch.context() as env:
+        env.setenv("HC_REPLICA_URL", replica.url)
+        with HttpClient(policy=FAST) as client:
+            page = client.get_json(URL, {"f": "json"})
+    assert math.isnan(page["features"][0]["geometry"]["x"])

@@ -24,10 +24,20 @@ def web_mercator_to_lon_lat(x: float, y: float) -> tuple[float, float]:
     return lon, lat
 
 
+def _lon_lat(position: list[float]) -> list[float]:
+    return position[:2]  # drops z and m
+
+
+def _map_positions(convert, positions: list) -> list:
+    if convert is _lon_lat:  # a slice in C, not a Python call per position
+        return [position[:2] for position in positions]
+    return [convert(position) for position in positions]
+
+
 def coordinate_converter(wkid: int | None):
     """A function mapping one [x, y, ...] position to [lon, lat] for this reference."""
     if wkid in WGS84_WKIDS:
-        return lambda position: [position[0], position[1]]
+        return _lon_lat
     if wkid in WEB_MERCATOR_WKIDS:
         return lambda position: list(web_mercator_to_lon_lat(position[0], position[1]))
     raise UnsupportedSpatialReference(
@@ -60,17 +70,17 @@ def esri_to_geojson(geometry: dict | None, wkid: int | None) -> dict | None:
             return None
         return {"type": "Point", "coordinates": convert([geometry["x"], geometry["y"]])}
     if "points" in geometry:
-        points = [convert(p) for p in geometry["points"]]
+        points = _map_positions(convert, geometry["points"])
         return {"type": "MultiPoint", "coordinates": points} if points else None
     if "paths" in geometry:
-        paths = [[convert(p) for p in path] for path in geometry["paths"] if path]
+        paths = [_map_positions(convert, path) for path in geometry["paths"] if path]
         if not paths:
             return None
         if len(paths) == 1:
             return {"type": "LineString", "coordinates": paths[0]}
         return {"type": "MultiLineString", "coordinates": paths}
     if "rings" in geometry:
-        rings = [[convert(p) for p in ring] for ring in geometry["rings"] if ring]
+        rings = [_map_positions(convert, ring) for ring in geometry["rings"] if ring]
         if not rings:
             return None
         polygons = _polygons_from_rings(rings)

@@ -8,7 +8,6 @@ mixes into the previous complete ingestion: its rows stay invisible until pruned
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -24,6 +23,7 @@ import dlt
 # extract in parallel threads, where a first import racing another fails half-initialised.
 import dlt.common.libs.pandas  # noqa: F401
 import dlt.common.libs.pyarrow  # noqa: F401
+import orjson
 import pyarrow as pa
 import pyarrow.parquet  # noqa: F401
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
@@ -152,8 +152,8 @@ def page_table(utility_code: str, layer_name: str, run_id: str, page: list) -> p
         "utility_code": pa.array([utility_code] * count, pa.string()),
         "source_layer": pa.array([layer_name] * count, pa.string()),
         "source_object_id": pa.array([f.object_id for f in page], pa.int64()),
-        "raw_attributes": pa.array([json.dumps(f.attributes) for f in page], pa.string()),
-        "geometry": pa.array([None if f.geometry is None else json.dumps(f.geometry)
+        "raw_attributes": pa.array([orjson.dumps(f.attributes) for f in page], pa.string()),
+        "geometry": pa.array([None if f.geometry is None else orjson.dumps(f.geometry)
                               for f in page], pa.string()),
         "ingestion_run_id": pa.array([run_id] * count, pa.string()),
     })

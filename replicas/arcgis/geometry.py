@@ -50,7 +50,10 @@ def _converter(wkid: int, precision: int | None):
 
 
 def esri_geometry(shape: Shape, wkid: int, precision: int | None = None) -> dict:
-    coordinates = _map_positions(shape, _converter(wkid, precision))
+    if wkid in WEB_MERCATOR_WKIDS or precision is not None:
+        coordinates = _map_positions(shape, _converter(wkid, precision))
+    else:  # as generated: shared, never mutated (the page is only serialised)
+        coordinates = shape.coordinates
     if shape.kind == "point":
         return {"x": coordinates[0], "y": coordinates[1]}
     return {"paths" if shape.kind == "polyline" else "rings": coordinates}
