@@ -149,7 +149,7 @@ create schema if not exists raw_arcgis;
 insert into raw_arcgis.ingestion_runs (run_id, utility_code, started_at, completed_at, status,
     records_fetched, records_written, layer_fingerprints, _dlt_load_id, _dlt_id)
 values ('bench-run', 'bench', now(), now(), 'success', {n}, {n}, '{{}}', 'bench', 'bench-run');
-insert into raw_arcgis.features
+insert into raw_arcgis.features by position
 select 'bench', 'primary', i,
     json_object('OBJECTID', i, 'FEEDER_ID', 'F' || (i // 20), 'SUBSTATION', 'S' || (i // 400),
                 'HC_KW', format('{{:,}}', (i * 37) % 5000), 'EXISTING_DG_KW', (i * 13) % 900,
@@ -160,7 +160,7 @@ select 'bench', 'primary', i,
     json_object('type', 'LineString', 'coordinates',
                 [[-120 + (i % 1000) * 0.001, 35 + (i // 1000) * 0.001],
                  [-120 + (i % 1000) * 0.001 + 0.0005, 35 + (i // 1000) * 0.001 + 0.0005]]),
-    'bench-run', 'bench', 'f' || i
+    'bench-run'
 from range({n}) as t(i);
 """
 HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__features",
@@ -171,21 +171,36 @@ HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__features",
 
 
 def dbt(args: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, seconds dbt reports for running the nodes, without its ~4 s start-up)."""
+    """(wall seconds, seconds dbt reports for running the nodes, without its start-up)."""
     wall, _, output = measured([str(BIN / "dbt"), *args, "--no-use-colors"], env,
                                cwd=REPO / "dbt_project")
     finished = re.search(r"Finished running .* in .*\(([0-9.]+)s\)", output)
     return wall, float(finished.group(1)) if finished else wall
 
 
-def compiled_sql(model: str) -> tuple[str, Path]:
+def compiled_sql(model: str) -> Path:
     matches = [path for path in
                (REPO / "dbt_project" / "target" / "compiled").rglob(f"{model}.sql")
                if not path.parent.name.endswith(".yml")]  # not a unit test's fixture
-    return model, matches[0]
+    return matches[0]
 
 
-def dbt_vs_raw_sql(records: int) -> None:
+def raw_sql_script(workdir: Path) -> Path:
+    """The compiled models as one script, each created as dbt materialises it."""
+    statements = ["load spatial;"]
+    for model in HC_SQL_MODELS:
+        schema = ("staging" if model.startswith("stg_") else
+                  "intermediate" if model.startswith("int_") else "marts")
+        kind = "view" if schema == "staging" or model.endswith("_extracted") else "table"
+        statements.append(f"create or replace {kind} {schema}.{model} as\n"
+                          f"{compiled_sql(model).read_text()};")
+    script = workdir / "hosting_capacity_models.sql"
+    script.write_text("\n".join(statements))
+    return script
+
+
+def dbt_vs_raw_sql(records: int) -> Path:
+    """Prints the figures; returns the warehouse it built, for the smoke test."""
     print(f"\n3. Hosting-capacity models on {records:,} records: dbt vs the same SQL in DuckDB")
     config_dir, warehouse_dir = bench_workspace("dbt")
     env = {**os.environ, "HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir),
@@ -198,26 +213,26 @@ def dbt_vs_raw_sql(records: int) -> None:
     with duckdb.connect(str(database)) as con:
         con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
     selection = ["--select", *HC_SQL_MODELS]
-    dbt_seconds, dbt_nodes_seconds = dbt(["run", *selection], env)
-    build_seconds, _ = dbt(["build", *selection], env)
+    run_seconds, run_nodes_seconds = dbt(["run", *selection], env)
+    build_seconds, build_nodes_seconds = dbt(["build", *selection], env)
+    # dbt's fixed cost: start-up (imports, project load, connection) and exit, one tiny view
+    fixed_seconds, _ = dbt(["run", "--select", "stg_arcgis__ingestion_runs"], env)
     dbt(["compile", *selection, "--exclude", "test_type:unit"], env)
-    statements = []
-    for model, path in map(compiled_sql, HC_SQL_MODELS):
-        schema = ("staging" if model.startswith("stg_") else
-                  "intermediate" if model.startswith("int_") else "marts")
-        kind = "view" if schema == "staging" or model.endswith("_extracted") else "table"
-        statements.append(f"create or replace {kind} {schema}.{model} as {path.read_text()}")
-    with duckdb.connect(str(database)) as con:
-        con.execute("load spatial")
-        started = time.monotonic()
-        for statement in statements:
-            con.execute(statement)
-        raw_seconds = time.monotonic() - started
-    print(f"   dbt run: {dbt_seconds:.1f} s (dbt build with tests: {build_seconds:.1f} s)")
-    print(f"   raw SQL: {raw_seconds:.1f} s")
-    print(f"   ratio dbt run/raw SQL: {dbt_seconds / raw_seconds:.2f} wall, "
-          f"{dbt_nodes_seconds / raw_seconds:.2f} without dbt's start-up "
-          f"({dbt_nodes_seconds:.1f} s) (target <= 1.5)")
+    # Both sides timed the same way: a process that opens the file, runs, and closes it.
+    raw_seconds, _, _ = measured([str(BIN / "duckdb"), str(database), "-bail", "-f",
+                                  str(raw_sql_script(warehouse_dir))], env)
+    floor = (raw_seconds + fixed_seconds) / raw_seconds
+    print(f"   dbt build: {build_seconds:.1f} s ({build_nodes_seconds:.1f} s running nodes, "
+          f"with {len(HC_SQL_MODELS)} models, their data tests and unit tests)")
+    print(f"   dbt run:   {run_seconds:.1f} s ({run_nodes_seconds:.1f} s running nodes)")
+    print(f"   raw SQL:   {raw_seconds:.1f} s (duckdb CLI, same compiled SQL, one script)")
+    print(f"   dbt's fixed cost (a run of one tiny view): {fixed_seconds:.1f} s")
+    print(f"   ratio dbt build/raw SQL: {build_seconds / raw_seconds:.2f} wall, "
+          f"{build_nodes_seconds / raw_seconds:.2f} running nodes (target <= 1.5)")
+    print(f"   ratio dbt run/raw SQL:   {run_seconds / raw_seconds:.2f} wall, "
+          f"{run_nodes_seconds / raw_seconds:.2f} running nodes")
+    print(f"   lowest ratio any dbt project could reach here (raw + fixed cost): {floor:.2f}")
+    return database
 
 
 def unchanged_rerun() -> None:

@@ -1,0 +1,21 @@
+"""`make bench` is not timed in tests, but its parts must keep working as the code changes:
+each is run here at a small size, and its results checked."""
+
+import duckdb
+
+from replicas import bench
+
+
+def test_dbt_section_builds_the_synthetic_records_both_ways(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    database = bench.dbt_vs_raw_sql(records=2_000)
+    printed = capsys.readouterr().out
+    for line in ("dbt build:", "raw SQL:", "ratio dbt build/raw SQL:", "dbt's fixed cost"):
+        assert line in printed
+    with duckdb.connect(str(database), read_only=True) as con:
+        records = con.execute("select count(*), count(geom), round(sum(hosting_capacity_mw), 6) "
+                              "from marts.hosting_capacity_records "
+                              "where utility_code = 'bench'").fetchone()
+    # HC_KW is (i * 37) % 5000 kW for i in 0..1999, written as "1,234" text
+    expected_mw = sum((i * 37) % 5000 for i in range(2_000)) / 1000
+    assert records == (2_000, 2_000, round(expected_mw, 6))
