@@ -11,6 +11,9 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "5000")
 os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "50000")
 os.environ.setdefault("LOAD__WORKERS", "1")
+# Loaded files are in the warehouse: keeping dlt's copies would grow the disk by a whole
+# layer each run.
+os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
 # Arrow's default allocator keeps freed memory; the system one gives it back between steps.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 

@@ -34,6 +34,14 @@ def test_layer_with_pagination_arrives_exactly(world):
     assert source_url.endswith("PHI_Hosting_Capacity/FeatureServer/4")
 
 
+def test_loaded_files_are_not_kept_beside_the_warehouse(world):
+    """dlt's copies of a loaded layer would grow the disk by a whole layer every run."""
+    world.use_config("ace")
+    assert world.extract("--utility", "ace") == 0
+    assert world.extract("--utility", "ace", "--force") == 0
+    assert not list((world.warehouse_dir / ".dlt").rglob("*.parquet"))
+
+
 def test_attributes_are_kept_unmodified(world):
     world.use_config("ace")
     world.extract("--utility", "ace")
