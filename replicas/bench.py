@@ -231,7 +231,7 @@ def dbt_vs_raw_sql(records: int) -> Path:
           f"{build_nodes_seconds / raw_seconds:.2f} running nodes (target <= 1.5)")
     print(f"   ratio dbt run/raw SQL:   {run_seconds / raw_seconds:.2f} wall, "
           f"{run_nodes_seconds / raw_seconds:.2f} running nodes")
-    print(f"   lowest ratio any dbt project could reach here (raw + fixed cost): {floor:.2f}")
+    print(f"   floor for dbt on this SQL (raw + dbt's fixed cost): {floor:.2f}")
     return database
 
 
