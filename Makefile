@@ -31,7 +31,7 @@ extract: setup
 	$(PY) -m extract all
 
 build: setup
-	cd dbt_project && $(BIN)/dbt build
+	cd dbt_project && $(BIN)/dbt build $(if $(ALLOW_SHRINK),--vars '{allow_shrink: true}')
 
 test: setup
 	$(PY) -m pytest

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import shutil
 import sys
+from pathlib import Path
 
-from extract import settings  # noqa: F401 - switches telemetry off before dlt is imported
+from extract import settings  # switches telemetry off before dlt is imported
+from extract.warehouse_lock import WarehouseInUse, exclusive_writer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +51,19 @@ def limit_malloc_arenas(arenas: int = 1) -> None:
     libc.mallopt(m_arena_max, arenas)
 
 
+def writes_warehouse(args: argparse.Namespace) -> bool:
+    if args.command == "hosting-capacity":
+        return not (args.dry_run or args.list_utilities or args.discover)
+    return args.command in ("all", "pricing")
+
+
+def discard_dlt_working_state(warehouse_dir: Path) -> None:
+    """dlt keeps schemas and pending packages beside the warehouse; the database is the
+    truth. With the writer lock held, anything left there belongs to a dead run, or to a
+    database file that was deleted since: start every run from the database alone."""
+    shutil.rmtree(warehouse_dir / ".dlt", ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     limit_malloc_arenas()  # before any thread starts
     args = build_parser().parse_args(argv)
@@ -55,6 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         from extract.validate import validate_all_configs
 
         return validate_all_configs()
+    if not writes_warehouse(args):
+        return run_command(args)
+    try:
+        with exclusive_writer(settings.warehouse_dir()):
+            discard_dlt_working_state(settings.warehouse_dir())
+            return run_command(args)
+    except WarehouseInUse as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def run_command(args: argparse.Namespace) -> int:
     import extract.arcgis.pipeline  # noqa: F401 - dlt, pyarrow, pandas: loaded before the freeze
     from extract.arcgis.cli import run_all_hosting_capacity, run_hosting_capacity
     from extract.gridx.cli import run_pricing, run_pricing_defaults

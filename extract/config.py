@@ -462,6 +462,24 @@ def load_utility_configs(config_dir: Path) -> tuple[list[UtilityConfig], list[Co
     return configs, problems + duplicate_code_problems(configs)
 
 
+class InvalidConfigs(ValueError):
+    """The configs cannot feed a build: missing, empty, or with problems."""
+
+
+def load_configs_for_build(config_dir: Path) -> list[UtilityConfig]:
+    """Every utility config, or an error naming every problem: a build must never publish
+    marts with a utility silently missing because its file, or the folder, is broken."""
+    configs, problems = load_utility_configs(config_dir)
+    if not configs and not problems:
+        problems = [ConfigProblem(str(config_dir / "utilities"), "(dir)",
+                                  "no utility configs: set HC_CONFIG_DIR to your configs folder")]
+    if problems:
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        raise InvalidConfigs(f"{len(problems)} config problem(s); fix them (python -m extract "
+                             f"validate-configs) before building:\n{lines}")
+    return configs
+
+
 def duplicate_code_problems(configs: list[UtilityConfig]) -> list[ConfigProblem]:
     """pge.yaml and pge.yml would both pass the file-name check."""
     files_by_code: dict[str, list[Path]] = {}

@@ -18,12 +18,17 @@ os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
+# Defaults are the repo's own folders, wherever the command runs from: `dbt build` runs in
+# dbt_project/, and a configs path relative to it would find no configs at all.
+REPO = Path(__file__).resolve().parents[1]
+
+
 def config_dir() -> Path:
-    return Path(os.environ.get("HC_CONFIG_DIR", "configs")).resolve()
+    return Path(os.environ.get("HC_CONFIG_DIR") or REPO / "configs").resolve()
 
 
 def warehouse_dir() -> Path:
-    path = Path(os.environ.get("HC_WAREHOUSE_DIR", "warehouse")).resolve()
+    path = Path(os.environ.get("HC_WAREHOUSE_DIR") or REPO / "warehouse").resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -18,3 +18,8 @@
             {% if max_value is not none %} or {{ column_name }} > {{ max_value }} {% endif %}
         )
 {% endtest %}
+
+{% test has_no_rows(model) %}
+    {#- Every row is a finding; use with severity warn for lists that should stay empty. -#}
+    select * from {{ model }}
+{% endtest %}

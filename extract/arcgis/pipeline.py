@@ -42,6 +42,7 @@ from extract.config import LayerConfig, UtilityConfig
 from extract.discovery import resolve_service_url
 from extract.faultpoints import maybe_die
 from extract.http import FetchError, HostLimiter, HttpClient, redact
+from extract.warehouse_lock import retry_while_file_locked
 
 RAW_DATASET = "raw_arcgis"
 FEATURES_TABLE = "features"
@@ -196,25 +197,45 @@ class _ArrowJsonHintNotice(logging.Filter):
 logging.getLogger("dlt").addFilter(_ArrowJsonHintNotice())
 
 
+def load_pending(pipeline: dlt.Pipeline, what: str) -> None:
+    """Load what was extracted; a reader holding the DuckDB file delays the load, and the
+    same package is retried once it lets go (dlt keeps it pending)."""
+    retry_while_file_locked(lambda: pipeline.load(raise_on_failed_jobs=True), what)
+
+
 def record_run_only(pipeline: dlt.Pipeline, *runs: RunRecord) -> None:
     """Write run records alone, never touching features."""
     with _LOAD_LOCK:
-        pipeline.run([run.as_row() for run in runs], table_name=RUNS_TABLE,
-                     columns=RUN_COLUMNS, write_disposition="append")
+        pipeline.extract(dlt.resource([run.as_row() for run in runs], name=RUNS_TABLE,
+                                      columns=RUN_COLUMNS, write_disposition="append"))
+        pipeline.normalize()
+        load_pending(pipeline, f"recording runs of {', '.join(r.utility_code for r in runs)}")
+
+
+def recorded_status(pipeline: dlt.Pipeline, run: RunRecord) -> str | None:
+    """The status already stored for this run id, if any (a load can commit and still raise)."""
+    def query() -> str | None:
+        with pipeline.sql_client() as sql:
+            rows = sql.execute_sql(
+                f"select status from {sql.make_qualified_table_name(RUNS_TABLE)} "
+                "where run_id = ?", run.run_id)
+        return rows[0][0] if rows else None
+
+    try:
+        return retry_while_file_locked(query, f"{run.utility_code}: reading its run record")
+    except dlt.destinations.exceptions.DatabaseUndefinedRelation:
+        return None
 
 
 def count_loaded(pipeline: dlt.Pipeline, run: RunRecord) -> int:
-    with pipeline.sql_client() as sql:
-        rows = sql.execute_sql(
-            f"select count(*) from {sql.make_qualified_table_name(FEATURES_TABLE)} "
-            "where ingestion_run_id = ?", run.run_id)
-    return rows[0][0]
+    def query() -> int:
+        with pipeline.sql_client() as sql:
+            rows = sql.execute_sql(
+                f"select count(*) from {sql.make_qualified_table_name(FEATURES_TABLE)} "
+                "where ingestion_run_id = ?", run.run_id)
+        return rows[0][0]
 
-
-def abort_unfinished_loads(pipeline: dlt.Pipeline) -> None:
-    """Packages left by a killed run hold rows of a run that never succeeded: drop them."""
-    if pipeline.has_pending_data:
-        pipeline.abort_packages()
+    return retry_while_file_locked(query, f"{run.utility_code}: counting its loaded rows")
 
 
 def record_runs(runs: list[RunRecord]) -> None:
@@ -225,10 +246,20 @@ def record_runs(runs: list[RunRecord]) -> None:
 
 
 def prune_older_runs(pipeline: dlt.Pipeline, run: RunRecord) -> None:
-    with _LOAD_LOCK, pipeline.sql_client() as sql:
-        sql.execute_sql(
-            f"delete from {sql.make_qualified_table_name(FEATURES_TABLE)} "
-            "where utility_code = ? and ingestion_run_id <> ?", run.utility_code, run.run_id)
+    """Rows of runs older than this recorded success are never read again: delete them.
+    Cleanup only: if it fails, the next success prunes them."""
+    def delete() -> None:
+        with pipeline.sql_client() as sql:
+            sql.execute_sql(
+                f"delete from {sql.make_qualified_table_name(FEATURES_TABLE)} "
+                "where utility_code = ? and ingestion_run_id <> ?", run.utility_code,
+                run.run_id)
+
+    try:
+        with _LOAD_LOCK:
+            retry_while_file_locked(delete, f"{run.utility_code}: pruning older runs")
+    except Exception as error:  # noqa: BLE001 - the run succeeded; leftovers are harmless
+        run.notes.append(f"older rows not pruned yet: {error}")
 
 
 def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_fingerprints: dict,
@@ -249,13 +280,12 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             if not force and previous_fingerprints == run.layer_fingerprints:
                 return run.finish("skipped_unchanged")  # recorded with the others, in one load
             pipeline = make_pipeline(utility.utility_code)
-            abort_unfinished_loads(pipeline)
             resource = features_resource(feature_rows(utility, planned, client, params, run))
             pipeline.extract(resource, loader_file_format="parquet")
             pipeline.normalize()
             maybe_die("before_load")
             with _LOAD_LOCK:
-                pipeline.load(raise_on_failed_jobs=True)
+                load_pending(pipeline, f"{utility.utility_code}: loading its features")
                 loaded = count_loaded(pipeline, run) if run.records_written else 0
             maybe_die("after_load")
             if loaded != run.records_written:
@@ -272,11 +302,19 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
 
 
 def fail_run(pipeline: dlt.Pipeline | None, run: RunRecord, message: str) -> RunRecord:
+    """Record the run as failed, once: a success record that committed before an error was
+    raised stands (its rows were counted before it was written)."""
+    written = run.records_written
     run.records_written = 0
     run.finish("failed", message)
     try:
         pipeline = pipeline or make_pipeline(run.utility_code)
         pipeline.abort_packages()
+        if recorded_status(pipeline, run) == "success":
+            run.records_written = written
+            run.finish("success")
+            run.notes.append(f"error after the success was recorded: {message}")
+            return run
         record_run_only(pipeline, run)
     except Exception as error:  # noqa: BLE001 - report, the run already failed
         run.notes.append(f"could not record the failed run: {error}")

@@ -69,17 +69,32 @@ class LatestSuccess:
 
 
 def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
-    """utility_code -> its latest successful run; empty when nothing was extracted yet."""
+    """utility_code -> its latest successful run whose rows are all in the warehouse; empty
+    when nothing was extracted yet. A success whose rows are missing is not trusted, so
+    skip-unchanged refetches that utility rather than keep it lost."""
     if not warehouse_path.exists():
         return {}
     try:
         with duckdb.connect(str(warehouse_path), read_only=True) as con:
             rows = con.execute(f"""
-                select utility_code, completed_at, records_written, layer_fingerprints
-                from raw_arcgis.{RUNS_TABLE}
-                where status = 'success'
-                qualify row_number() over (partition by utility_code
-                                           order by completed_at desc) = 1
+                with latest as (
+                    select run_id, utility_code, completed_at, records_written,
+                           layer_fingerprints
+                    from raw_arcgis.{RUNS_TABLE}
+                    where status = 'success'
+                    qualify row_number() over (partition by utility_code
+                                               order by completed_at desc) = 1
+                ),
+                loaded as (
+                    select ingestion_run_id as run_id, count(*) as rows_loaded
+                    from raw_arcgis.features
+                    where ingestion_run_id in (select run_id from latest)
+                    group by all
+                )
+                select latest.utility_code, latest.completed_at, latest.records_written,
+                       latest.layer_fingerprints
+                from latest left join loaded using (run_id)
+                where coalesce(loaded.rows_loaded, 0) = latest.records_written
             """).fetchall()
     except duckdb.CatalogException:
         return {}

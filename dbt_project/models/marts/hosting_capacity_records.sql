@@ -1,4 +1,5 @@
--- One row per source feature of each utility's latest successful ingestion.
+-- One row per source feature of each utility's latest successful ingestion, but those in
+-- quarantine (hosting_capacity_quarantine).
 select
     utility_code,
     source_layer,
@@ -33,3 +34,4 @@ select
     ingestion_run_id,
     loaded_at
 from {{ ref('int_hosting_capacity_records_normalized') }}
+where quarantine_reason is null

@@ -46,6 +46,14 @@ records as (
         max(record_date) as latest_record_date
     from {{ ref('hosting_capacity_records') }}
     group by utility_code
+),
+
+quarantined as (
+    select
+        utility_code,
+        count(*) as quarantined_record_count
+    from {{ ref('hosting_capacity_quarantine') }}
+    group by utility_code
 )
 
 select
@@ -62,6 +70,7 @@ select
     latest_success.last_ingested_at,
     latest_run.last_ingest_status,
     coalesce(records.record_count, 0) as record_count,
+    coalesce(quarantined.quarantined_record_count, 0) as quarantined_record_count,
     coalesce(
         cast(layer_edit_dates.last_edit_at as date), records.latest_record_date
     ) as data_vintage_date,
@@ -73,3 +82,4 @@ left join latest_run on configs.utility_code = latest_run.utility_code
 left join latest_success on configs.utility_code = latest_success.utility_code
 left join layer_edit_dates on configs.utility_code = layer_edit_dates.utility_code
 left join records on configs.utility_code = records.utility_code
+left join quarantined on configs.utility_code = quarantined.utility_code

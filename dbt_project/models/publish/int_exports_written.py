@@ -46,6 +46,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     dbt.ref("hosting_capacity_records")
     dbt.ref("dynamic_prices")
+    dbt.ref("int_marts_file_published")  # a refused publish leaves the exports as they were
     session.execute("load spatial")
     directory = exports_dir(session)
     for leftover in directory.glob(".*.tmp"):

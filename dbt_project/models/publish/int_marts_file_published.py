@@ -5,7 +5,9 @@ default schema: `marts.hosting_capacity_records` then means the same table in bo
 (a schema named like its catalog makes every `marts.x` ambiguous in DuckDB 1.5).
 
 Runs after every mart (and its tests) in `dbt build`. The file is written aside and then
-renamed over the old one, so a reader never sees a half-written file. The table this model
+renamed over the old one, so a reader never sees a half-written file. A build that would
+publish a supported utility's records, or most of a mart, down to nothing is refused (the old
+file stays) unless the `allow_shrink` var is set. The table this model
 leaves in `intermediate` lists what was published.
 """
 
@@ -61,6 +63,36 @@ def copy_marts(session, target: Path, tables: list[str]) -> list[int]:
     return counts
 
 
+def shrinkage(published: Path, session, tables: list[str], counts: list[int]) -> list[str]:
+    """What this build would lose against the published file: a supported utility's records
+    gone to zero, or a mart losing more than half its rows. Empty when nothing shrinks."""
+    if not published.exists():
+        return []
+    new_counts = dict(zip(tables, counts, strict=True))
+    losses = []
+    with duckdb.connect(str(published), read_only=True) as old:
+        old_tables = {name for (name,) in old.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main'").fetchall()}
+        for table in sorted(old_tables & set(new_counts)):
+            before = old.execute(f'select count(*) from main."{table}"').fetchone()[0]
+            if new_counts[table] * 2 < before:
+                losses.append(f"{table}: {before:,} rows published, {new_counts[table]:,} now")
+        if "utilities" in old_tables:
+            before = dict(old.execute("select utility_code, record_count from main.utilities "
+                                      "where record_count > 0").fetchall())
+            now = dict(session.execute(
+                f"select utility_code, record_count from {MARTS_SCHEMA}.utilities "
+                "where is_supported").fetchall())
+            losses += [f"utility {code}: {before[code]:,} records published, 0 now"
+                       for code in sorted(before) if now.get(code) == 0]
+    return losses
+
+
+def allowed_to_shrink(dbt) -> bool:
+    return str(dbt.config.get("allow_shrink")).strip().lower() in ("true", "1", "yes")
+
+
 def add_macros(target: Path) -> None:
     # Opened on its own, under its final name, so `marts.x` resolves as it will for users.
     with duckdb.connect(str(target)) as con:
@@ -81,6 +113,7 @@ def model(dbt, session):
     dbt.ref("dynamic_prices")
     dbt.ref("dynamic_price_components")
     dbt.ref("dynamic_price_daily_summaries")
+    dbt.ref("hosting_capacity_quarantine")
     session.execute("load spatial")
     session.execute(macros_sql())  # the macros in hosting_capacity.duckdb too
     final_path = warehouse_dir(session) / "marts.duckdb"
@@ -92,6 +125,13 @@ def model(dbt, session):
         temp_path = staging_dir / "marts.duckdb"
         tables = mart_tables(session)
         counts = copy_marts(session, temp_path, tables)
+        losses = shrinkage(final_path, session, tables, counts)
+        if losses and not allowed_to_shrink(dbt):
+            raise RuntimeError(
+                f"{final_path} not replaced: this build would publish less than it holds "
+                "(" + "; ".join(losses) + "). Look at the extract's errors and "
+                "hc_ingestion_runs; if the loss is intended, build with "
+                "--vars '{allow_shrink: true}' (make build ALLOW_SHRINK=1).")
         add_macros(temp_path)
         if os.environ.get("HC_KILL_AT") == "before_marts_file_rename":  # atomicity tests
             os.kill(os.getpid(), 9)

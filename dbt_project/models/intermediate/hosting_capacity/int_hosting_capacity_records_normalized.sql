@@ -49,6 +49,24 @@ finished as (
     from parsed
     left join constraints
         on parsed.constraining_metric_text = constraints.constraining_metric_raw
+),
+
+checked as (
+    -- A record no map or sum can use is quarantined (kept out of the marts, listed with its
+    -- reason in hosting_capacity_quarantine) rather than failing every utility's build.
+    select
+        finished.*,
+        case
+            when not st_y(centroid) between -90 and 90
+                or not st_x(centroid) between -180 and 180
+                then 'coordinates outside WGS84 (lat -90..90, lon -180..180): '
+                || 'check the layer''s spatial reference'
+            {% for field in canonical_capacity_fields() %}
+                when not isfinite({{ field }})
+                    then 'non-finite {{ field }}'
+            {% endfor %}
+        end as quarantine_reason
+    from finished
 )
 
 select
@@ -84,5 +102,6 @@ select
     st_x(centroid) as centroid_lon,
     raw_attributes,
     ingestion_run_id,
-    loaded_at
-from finished
+    loaded_at,
+    quarantine_reason
+from checked

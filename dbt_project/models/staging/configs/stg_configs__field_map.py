@@ -3,17 +3,16 @@
 import pyarrow as pa
 
 from extract import settings
-from extract.config import load_utility_configs
+from extract.config import load_configs_for_build
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    configs, problems = load_utility_configs(settings.config_dir())
-    broken = {p.file for p in problems}
+    configs = load_configs_for_build(settings.config_dir())
     rows = [
         {"utility_code": c.utility_code, "source_layer": layer.name,
          "source_field": source_field, "canonical_field": canonical}
-        for c in configs if str(c.source_file) not in broken
+        for c in configs
         for layer in c.layers
         for source_field, canonical in layer.field_map.items()
     ]

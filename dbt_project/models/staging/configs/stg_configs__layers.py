@@ -7,7 +7,7 @@ data passed to json_extract_string, never as SQL text, so no field name can inje
 import pyarrow as pa
 
 from extract import settings
-from extract.config import CANONICAL_FIELDS, load_utility_configs
+from extract.config import CANONICAL_FIELDS, load_configs_for_build
 
 
 def json_pointer(field_name: str) -> str:
@@ -16,12 +16,8 @@ def json_pointer(field_name: str) -> str:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    configs, problems = load_utility_configs(settings.config_dir())
-    broken = {p.file for p in problems}
     rows = []
-    for config in configs:
-        if str(config.source_file) in broken:
-            continue
+    for config in load_configs_for_build(settings.config_dir()):
         for layer in config.layers:
             pointers = {canonical: None for canonical in CANONICAL_FIELDS}
             for source_field, canonical in layer.field_map.items():

@@ -3,13 +3,12 @@
 import pyarrow as pa
 
 from extract import settings
-from extract.config import load_utility_configs
+from extract.config import load_configs_for_build
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    configs, problems = load_utility_configs(settings.config_dir())
-    broken = {p.file for p in problems}
+    configs = load_configs_for_build(settings.config_dir())
     rows = [{
         "utility_code": c.utility_code,
         "utility_name": c.utility_name,
@@ -19,10 +18,8 @@ def model(dbt, session):
         "data_source_type": c.data_source_type,
         "requires_auth": c.requires_auth,
         "service_url": c.service_url or (c.layers[0].service_url if c.layers else None),
-        "is_supported": c.is_supported and str(c.source_file) not in broken,
-        "unsupported_reason": c.unsupported_reason
-        or ("config has problems: run python -m extract validate-configs"
-            if str(c.source_file) in broken else None),
+        "is_supported": c.is_supported,
+        "unsupported_reason": c.unsupported_reason,
         "notes": c.notes,
         "config_file": c.source_file.name,
     } for c in configs]

@@ -1,0 +1,125 @@
+"""One writer at a time on the warehouse, and waiting out readers of the DuckDB file.
+
+Every process that writes the warehouse (an extract, a `dbt build` through the dbt plugin
+in `dbt_project/plugins/`) holds an exclusive `flock` on `<warehouse>/.writer.lock` for its
+whole run. A second writer waits up to `HC_WAREHOUSE_WAIT_S` seconds, then stops with
+"warehouse in use by PID N (command)"; nothing it would have written is half-written.
+
+DuckDB's own file lock is separate: a reader (`duckdb -readonly`, a BI tool) holding
+`hosting_capacity.duckdb` makes every read-write open fail at once. Writers retry such opens
+until the reader lets go or the same wait runs out, so a reader delays a load, never fails it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+LOCK_FILE = ".writer.lock"
+DEFAULT_WAIT_S = 300.0
+_RETRY_EVERY_S = 0.25
+_DUCKDB_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+T = TypeVar("T")
+
+
+class WarehouseInUse(RuntimeError):
+    """Another process writes (or reads) the warehouse and did not finish in time."""
+
+
+def wait_seconds() -> float:
+    raw = os.environ.get("HC_WAREHOUSE_WAIT_S", "")
+    try:
+        return float(raw) if raw.strip() else DEFAULT_WAIT_S
+    except ValueError as error:
+        raise WarehouseInUse(f"HC_WAREHOUSE_WAIT_S={raw!r} is not a number of seconds") from error
+
+
+def describe_process(pid: int) -> str:
+    """`PID 123 (python -m extract all)`, from /proc where it can be read."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        command = " ".join(a.decode(errors="replace") for a in argv if a)
+    except OSError:
+        command = ""
+    return f"PID {pid} ({command})" if command else f"PID {pid}"
+
+
+def _holder(lock_file: Path) -> str:
+    try:
+        pid = int(lock_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return "another process"
+    return describe_process(pid)
+
+
+@contextmanager
+def exclusive_writer(warehouse_dir: Path, wait_s: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock for the block, waiting for another writer first."""
+    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    lock_file = warehouse_dir / LOCK_FILE
+    deadline = time.monotonic() + (wait_seconds() if wait_s is None else wait_s)
+    handle = open(lock_file, "a+")  # noqa: SIM115 - held open for the whole block
+    try:
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(lock_file)
+                if time.monotonic() >= deadline:
+                    raise WarehouseInUse(
+                        f"warehouse in use by {holder}: {warehouse_dir} has one writer at a "
+                        "time; run again when it finishes (or raise HC_WAREHOUSE_WAIT_S)"
+                    ) from None
+                if not told:
+                    print(f"warehouse in use by {holder}; waiting for it to finish",
+                          flush=True)
+                    told = True
+                time.sleep(_RETRY_EVERY_S)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the flock
+
+
+def is_file_lock_conflict(error: BaseException) -> bool:
+    """True when DuckDB refused to open a file another process holds (anywhere in the chain
+    of causes: dlt wraps DuckDB's error in its own)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if "Could not set lock on file" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def lock_holder_in(error: BaseException) -> str:
+    match = _DUCKDB_LOCK_HOLDER.search(str(error))
+    return describe_process(int(match.group(2))) if match else "another process"
+
+
+def retry_while_file_locked(action: Callable[[], T], what: str,
+                            wait_s: float | None = None) -> T:
+    """Run `action`; while another process holds the DuckDB file, wait and run it again."""
+    deadline = time.monotonic() + (wait_seconds() if wait_s is None else wait_s)
+    while True:
+        try:
+            return action()
+        except Exception as error:
+            if not is_file_lock_conflict(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseInUse(
+                    f"{what}: the warehouse file is held by {lock_holder_in(error)}; close "
+                    "it (readers belong on marts.duckdb) and run again") from error
+            time.sleep(_RETRY_EVERY_S)
