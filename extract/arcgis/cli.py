@@ -84,11 +84,12 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="utility") as pool:
         runs = list(pool.map(run, utilities))
+    skipped = [r for r in runs if r.status == "skipped_unchanged"]
     try:
-        record_runs([r for r in runs if r.status == "skipped_unchanged"])
-    except Exception as error:  # noqa: BLE001 - say so and fail the exit status
-        errors.append(f"could not record the skipped runs: {error}")
-        print(f"error: {errors[-1]}", file=sys.stderr)
+        record_runs(skipped)
+    except Exception as error:  # noqa: BLE001 - those utilities failed; the others stand
+        for run in skipped:
+            run.finish("failed", f"unchanged, but its run could not be recorded: {error}")
     for record in runs:
         seconds = (record.completed_at or record.started_at) - record.started_at
         line = (f"{record.utility_code:<22} {record.status:<18} {record.records_written:>9,} "
