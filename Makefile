@@ -49,7 +49,7 @@ docs: setup
 	@echo "Docs written to dbt_project/target/. Open them with: cd dbt_project && $(BIN)/dbt docs serve"
 
 clean:
-	rm -rf warehouse/*.duckdb warehouse/exports dbt_project/target dbt_project/logs
+	rm -rf warehouse/*.duckdb warehouse/*.wal warehouse/exports warehouse/.dlt dbt_project/target dbt_project/logs
 
 lock:
 	$(PY) -m pip freeze --exclude-editable > requirements.lock
