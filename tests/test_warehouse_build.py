@@ -3,6 +3,7 @@ the marts file, its macros and the GeoParquet export against the fixtures."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import subprocess
@@ -32,7 +33,9 @@ def dbt_env(config_dir: Path, warehouse_dir: Path) -> dict:
 
 
 def run_dbt_build(config_dir: Path, warehouse_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors"],
+    # Row groups of 2,048 records: 13,000 records then make enough groups to show pruning.
+    return subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors",
+                           "--vars", "{geoparquet_row_group_rows: 2048}"],
                           cwd=REPO / "dbt_project", env=dbt_env(config_dir, warehouse_dir),
                           capture_output=True, text=True, timeout=900)
 
@@ -212,6 +215,72 @@ def test_hc_sites_for_project_flags_pre_application_and_stale_data(built):
     assert small[0] >= 0.4 and small[1] is False
     assert large[0] >= 2.0 and large[1] is True
     assert stale[STALE_UTILITY] is True and stale["pge"] is False
+
+
+FULL_SCAN_NEARBY = """
+    select source_object_id, distance_km from (
+        select records.source_object_id, 2 * 6371.0088 * asin(sqrt(
+            pow(sin(radians(records.centroid_lat - $lat) / 2), 2)
+            + cos(radians($lat)) * cos(radians(records.centroid_lat))
+            * pow(sin(radians(records.centroid_lon - $lon) / 2), 2))) as distance_km
+        from marts.hosting_capacity_records as records where records.centroid_lat is not null)
+    where distance_km <= $radius order by distance_km, source_object_id"""
+FULL_SCAN_IN_BBOX = """
+    select source_object_id from marts.hosting_capacity_records
+    where st_intersects(geom, st_makeenvelope($1, $2, $3, $4)) order by all"""
+
+
+def test_siting_macros_answer_exactly_as_a_full_scan(built):
+    _, warehouse_dir = built
+    with marts(warehouse_dir) as con:
+        sites = con.execute("""select centroid_lat, centroid_lon from marts.hosting_capacity_records
+            using sample 5 rows (reservoir, 42)""").fetchall()
+        for (lat, lon), radius in itertools.product(sites + [(89.5, 0.0)], (0.5, 5, 50, 5000)):
+            params = {"lat": lat + 0.003, "lon": lon - 0.003, "radius": radius}
+            fast = con.execute("select source_object_id, distance_km from hc_nearby($lat, $lon, "
+                               "$radius) order by distance_km, source_object_id",
+                               params).fetchall()
+            assert fast == con.execute(FULL_SCAN_NEARBY, params).fetchall(), params
+        for lat, lon in sites:
+            for half in (0.001, 0.05, 1.0):
+                box = [lon - half, lat - half, lon + half, lat + half]
+                fast = con.execute("select source_object_id from hc_in_bbox(?, ?, ?, ?) "
+                                   "order by all", box).fetchall()
+                assert fast == con.execute(FULL_SCAN_IN_BBOX, box).fetchall(), box
+                assert fast, box
+                sites_kw = con.execute(
+                    "select source_object_id from hc_sites_for_project(100, ?, ?, ?, ?) "
+                    "order by all", box).fetchall()
+                assert sites_kw == con.execute(
+                    FULL_SCAN_IN_BBOX.replace("where", "where capacity_kind = 'generation' and "
+                                              "coalesce(generation_capacity_peak_mw, "
+                                              "hosting_capacity_mw) * 1000 >= 100 and"),
+                    box).fetchall(), box
+
+
+def test_geoparquet_bbox_filter_reads_a_fraction_of_the_row_groups(built):
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    _, warehouse_dir = built
+    path = warehouse_dir / "exports" / "hosting_capacity_records.parquet"
+    geo = yaml.safe_load(pq.read_metadata(path).metadata[b"geo"])
+    assert geo["version"] == "1.1.0"
+    assert geo["columns"]["geom"]["covering"]["bbox"]["xmin"] == ["bbox", "xmin"]
+    with marts(warehouse_dir) as con:
+        lat, lon = con.execute("select centroid_lat, centroid_lon "
+                               "from marts.hosting_capacity_records "
+                               "where utility_code = 'ace' limit 1").fetchone()
+        expected = con.execute(FULL_SCAN_IN_BBOX.replace("source_object_id", "count(*)")
+                               .replace("order by all", ""),
+                               [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]).fetchone()[0]
+    box = ((ds.field("bbox", "xmax") >= lon - 0.05) & (ds.field("bbox", "xmin") <= lon + 0.05)
+           & (ds.field("bbox", "ymax") >= lat - 0.05) & (ds.field("bbox", "ymin") <= lat + 0.05))
+    fragment = next(ds.dataset(path, format="parquet").get_fragments())
+    touched = fragment.split_by_row_group(box)
+    assert 0 < len(touched) < fragment.num_row_groups
+    found = sum(part.to_table(filter=box).num_rows for part in touched)
+    assert found == expected > 0
 
 
 def test_geoparquet_export_opens_in_geopandas_with_wgs84_geometry(built):

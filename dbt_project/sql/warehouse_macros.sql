@@ -1,9 +1,17 @@
 -- Table macros for the DuckDB CLI and BI tools, created in both hosting_capacity.duckdb and
 -- marts.duckdb by the model int_marts_file_published ({marts} is replaced by `marts`).
 -- Run `LOAD spatial;` first.
+--
+-- Each macro first narrows to a range of the centroid or bbox columns that can only keep
+-- more rows than the exact test, never fewer; the records are stored along a Hilbert curve,
+-- so that range touches a few row groups (DuckDB's zone maps skip the rest). The exact test
+-- then decides, so the answers are those of a full scan.
 
 -- Records whose centroid lies within radius_km of (lat, lon), nearest first. The distance is
 -- the haversine great-circle distance on a sphere of the mean Earth radius (6371.0088 km).
+-- Prefilter: a point within angle d = radius/R differs by at most d in latitude and by at
+-- most asin(sin d / cos lat) in longitude (no longitude bound once that reaches a pole or
+-- crosses the antimeridian).
 create or replace macro hc_nearby(lat, lon, radius_km) as table
     select *
     from (
@@ -15,7 +23,24 @@ create or replace macro hc_nearby(lat, lon, radius_km) as table
                 * pow(sin(radians(records.centroid_lon - lon) / 2), 2)
             )) as distance_km
         from {marts}.hosting_capacity_records as records
-        where records.centroid_lat is not null
+        where
+            records.centroid_lat
+            between lat - degrees(radius_km / 6371.0088) - 1e-9
+            and lat + degrees(radius_km / 6371.0088) + 1e-9
+            and (
+                sin(radius_km / 6371.0088) >= cos(radians(lat))
+                -- a circle across the antimeridian: no longitude bound
+                or abs(lon) + degrees(asin(least(
+                    1.0, sin(radius_km / 6371.0088) / cos(radians(lat))
+                ))) >= 180
+                or records.centroid_lon
+                between lon - degrees(asin(least(
+                    1.0, sin(radius_km / 6371.0088) / cos(radians(lat))
+                ))) - 1e-9
+                and lon + degrees(asin(least(
+                    1.0, sin(radius_km / 6371.0088) / cos(radians(lat))
+                ))) + 1e-9
+            )
     )
     where distance_km <= radius_km
     order by distance_km;
@@ -24,7 +49,10 @@ create or replace macro hc_nearby(lat, lon, radius_km) as table
 create or replace macro hc_in_bbox(min_lon, min_lat, max_lon, max_lat) as table
     select records.*
     from {marts}.hosting_capacity_records as records
-    where st_intersects(records.geom, st_makeenvelope(min_lon, min_lat, max_lon, max_lat));
+    where
+        records.bbox_max_lon >= min_lon and records.bbox_min_lon <= max_lon
+        and records.bbox_max_lat >= min_lat and records.bbox_min_lat <= max_lat
+        and st_intersects(records.geom, st_makeenvelope(min_lon, min_lat, max_lon, max_lat));
 
 -- Seed 000's siting route: segments in the box whose generation hosting capacity covers the
 -- project's nameplate (kW), with whether the data is stale and whether the project is above
@@ -55,5 +83,7 @@ as table
         records.capacity_kind = 'generation'
         and coalesce(records.generation_capacity_peak_mw, records.hosting_capacity_mw) * 1000
         >= nameplate_kw
+        and records.bbox_max_lon >= min_lon and records.bbox_min_lon <= max_lon
+        and records.bbox_max_lat >= min_lat and records.bbox_min_lat <= max_lat
         and st_intersects(records.geom, st_makeenvelope(min_lon, min_lat, max_lon, max_lat))
     order by generation_hosting_capacity_mw desc;

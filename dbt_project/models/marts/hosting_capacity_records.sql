@@ -29,9 +29,16 @@ select
     geom,
     centroid_lat,
     centroid_lon,
+    bbox_min_lon,
+    bbox_min_lat,
+    bbox_max_lon,
+    bbox_max_lat,
     unparseable_value_count,
     raw_attributes,
     ingestion_run_id,
     loaded_at
 from {{ ref('int_hosting_capacity_records_normalized') }}
 where quarantine_reason is null
+-- Stored along a Hilbert curve of the centroids: nearby records share row groups, so the
+-- siting macros' range filters on the centroid and bbox columns skip all but a few of them.
+order by {{ hilbert_order('centroid_lon', 'centroid_lat') }}
