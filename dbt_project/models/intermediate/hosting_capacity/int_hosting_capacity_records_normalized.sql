@@ -57,12 +57,14 @@ checked as (
     select
         finished.*,
         case
-            when not st_y(centroid) between -90 and 90
-                or not st_x(centroid) between -180 and 180
-                then 'coordinates outside WGS84 (lat -90..90, lon -180..180): '
-                || 'check the layer''s spatial reference'
+            when
+                not st_y(finished.centroid) between -90 and 90
+                or not st_x(finished.centroid) between -180 and 180
+                then
+                    'coordinates outside WGS84 (lat -90..90, lon -180..180): '
+                    || 'check the layer''s spatial reference'
             {% for field in canonical_capacity_fields() %}
-                when not isfinite({{ field }})
+                when not isfinite(finished.{{ field }})
                     then 'non-finite {{ field }}'
             {% endfor %}
         end as quarantine_reason
