@@ -19,3 +19,15 @@ def test_dbt_section_builds_the_synthetic_records_both_ways(capsys, monkeypatch,
     # HC_KW is (i * 37) % 5000 kW for i in 0..1999, written as "1,234" text
     expected_mw = sum((i * 37) % 5000 for i in range(2_000)) / 1000
     assert records == (2_000, 2_000, round(expected_mw, 6))
+
+
+def test_national_section_checks_the_macros_against_their_full_scan_twins(capsys, monkeypatch,
+                                                                         tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    bench.siting_at_national_scale(records=20_000)  # asserts equal answers itself
+    printed = capsys.readouterr().out
+    assert "dbt build, every model and test:" in printed
+    for macro in ("hc_nearby", "hc_in_bbox", "hc_sites_for_project"):
+        line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
+        assert "ms median" in line and "full scan" in line
+        assert not line.rstrip().endswith("; 0 rows"), line

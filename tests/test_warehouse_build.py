@@ -18,6 +18,7 @@ import yaml
 from extract.config import load_config_file
 from replicas.arcgis import ArcGISReplica, fixture_features
 from replicas.arcgis.catalog import PHI_URL
+from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES
 from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,19 +218,6 @@ def test_hc_sites_for_project_flags_pre_application_and_stale_data(built):
     assert stale[STALE_UTILITY] is True and stale["pge"] is False
 
 
-FULL_SCAN_NEARBY = """
-    select source_object_id, distance_km from (
-        select records.source_object_id, 2 * 6371.0088 * asin(sqrt(
-            pow(sin(radians(records.centroid_lat - $lat) / 2), 2)
-            + cos(radians($lat)) * cos(radians(records.centroid_lat))
-            * pow(sin(radians(records.centroid_lon - $lon) / 2), 2))) as distance_km
-        from marts.hosting_capacity_records as records where records.centroid_lat is not null)
-    where distance_km <= $radius order by distance_km, source_object_id"""
-FULL_SCAN_IN_BBOX = """
-    select source_object_id from marts.hosting_capacity_records
-    where st_intersects(geom, st_makeenvelope($1, $2, $3, $4)) order by all"""
-
-
 def test_siting_macros_answer_exactly_as_a_full_scan(built):
     _, warehouse_dir = built
     with marts(warehouse_dir) as con:
@@ -251,11 +239,7 @@ def test_siting_macros_answer_exactly_as_a_full_scan(built):
                 sites_kw = con.execute(
                     "select source_object_id from hc_sites_for_project(100, ?, ?, ?, ?) "
                     "order by all", box).fetchall()
-                assert sites_kw == con.execute(
-                    FULL_SCAN_IN_BBOX.replace("where", "where capacity_kind = 'generation' and "
-                                              "coalesce(generation_capacity_peak_mw, "
-                                              "hosting_capacity_mw) * 1000 >= 100 and"),
-                    box).fetchall(), box
+                assert sites_kw == con.execute(FULL_SCAN_SITES, [*box, 100]).fetchall(), box
 
 
 def test_geoparquet_bbox_filter_reads_a_fraction_of_the_row_groups(built):
