@@ -4,7 +4,8 @@ Rows are keyed on the series and the instant: (utility, program, market, cca, ra
 representative_circuit_id, interval_length_in_minutes, interval_start), so a refetched interval
 (a Preliminary price turned Final, or a revised one) replaces the earlier row and its components
 instead of duplicating them, and no two utilities', CCAs' or interval lengths' series mix.
-Prices stay Decimal end to end and land as DECIMAL(12, 6). The raw table itself says which days are done: complete and all Final.
+Prices stay Decimal end to end and land as DECIMAL(12, 6). The raw table itself says which days
+are done: complete and all Final.
 """
 
 from __future__ import annotations
