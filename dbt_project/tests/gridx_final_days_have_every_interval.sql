@@ -1,10 +1,13 @@
 -- A Final local day has every interval of its length: 24 hourly intervals, 23 on the
--- spring-forward day and 25 on the fall-back day.
+-- spring-forward day and 25 on the fall-back day (96, 92 and 100 quarter hours).
 select
     utility,
     program,
+    market,
+    cca,
     rate_name,
     representative_circuit_id,
+    interval_minutes,
     interval_date_local,
     interval_count,
     expected_interval_count

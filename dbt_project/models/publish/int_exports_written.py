@@ -19,8 +19,8 @@ EXPORTS = {
         "source_object_id"
     ),
     "dynamic_prices.parquet": (
-        "select * from marts.dynamic_prices order by utility, program, rate_name, "
-        "representative_circuit_id, interval_start"
+        "select * from marts.dynamic_prices order by utility, program, market, cca, rate_name, "
+        "representative_circuit_id, interval_minutes, interval_start"
     ),
 }
 
