@@ -48,9 +48,10 @@ def test_evidence_must_say_where_each_fact_is_published(tmp_path, evidence):
 
 
 def test_one_file_per_feed_where_a_cca_makes_another_feed(tmp_path):
-    write_pricing_config(tmp_path, "pge")
     write_pricing_config(tmp_path, "pge", cca="PCE").rename(tmp_path / "pricing" / "pce.yaml")
+    write_pricing_config(tmp_path, "pge")
     assert validate_pricing_configs(tmp_path) == []
+    assert len(load_pricing_configs(tmp_path)[0]) == 2
     write_pricing_config(tmp_path, "pge", cca="PCE").rename(tmp_path / "pricing" / "pce2.yaml")
     problems = validate_pricing_configs(tmp_path)
     assert {p.key for p in problems} == {"utility"}

@@ -148,12 +148,12 @@ def test_sce_and_pge_series_never_mix(built):
     rows = query(built.warehouse, """
         select utility, string_agg(distinct rate_name, ',' order by rate_name),
                string_agg(distinct component, ',' order by component),
-               string_agg(distinct interval_minutes::varchar, ',')
+               list_sort(list(distinct interval_minutes))
         from marts.dynamic_price_components group by utility order by utility""")
     assert rows == [
-        ("PGE", "B19S,EELEC", "cld,mec,mgcc", "15,60"),
+        ("PGE", "B19S,EELEC", "cld,mec,mgcc", [15, 60]),
         ("SCE", "TOU-EV-9S,TOU-GS-1",
-         "abank,bbank,circuitpricecurve,mec,nbc,ppf,ramp,transmissionpricecurve", "60")]
+         "abank,bbank,circuitpricecurve,mec,nbc,ppf,ramp,transmissionpricecurve", [60])]
 
 
 def test_mart_prices_are_the_published_strings_exactly(built):
