@@ -208,3 +208,17 @@ def test_the_readme_query_compares_both_utilities_hour_by_hour_on_the_fall_back_
     assert [r[0].strftime("%H:%M") for r in rows] == [r[0] for r in sce]
     assert [(r[1], r[2], r[3]) for r in rows] == [
         (s[2], p[2], p[2] - s[2]) for s, p in zip(sce, pge, strict=True)]
+
+
+def test_the_demo_summary_shows_both_utilities_prices_and_compares_them_on_one_day(world):
+    from replicas.demo import PRICES_BY_UTILITY, UTILITIES_ON_ONE_DAY
+
+    with duckdb.connect(str(world.warehouse / "hosting_capacity.duckdb"), read_only=True) as con:
+        prices = con.execute(PRICES_BY_UTILITY).fetchall()
+        compared = con.execute(UTILITIES_ON_ONE_DAY).fetchall()
+    assert [row[:2] for row in prices] == [("PGE", 4), ("SCE", 3)]
+    assert [row[4:] for row in prices] == [(3 * 97, 3, 3 * 97), (73, 1, 73)]
+    assert [(utility, day, series) for utility, day, series, *_ in compared] == [
+        ("PGE", FALL_BACK, 2), ("SCE", FALL_BACK, 1)]
+    sce = query(world.warehouse, MART_DAY, ["SCE", "", "TOU-EV-9S", "System", FALL_BACK])
+    assert compared[1][3] == min(r[2] for r in sce) and compared[1][5] == max(r[2] for r in sce)
