@@ -200,3 +200,20 @@ def test_the_default_run_loads_sce_and_pge_for_the_demo_in_seconds(tmp_path, mon
     assert "pricing sce (SCE CalFUSE DAM)" in out and "pricing pge (PGE CalFUSE DAM)" in out
     hosts = {r["host"] for r in server.requests()}
     assert hosts == {"pe-api.gridx.com", "pge-pe-api.gridx.com"}
+
+
+def test_a_prices_table_from_before_the_cca_joined_the_key_is_upgraded_not_duplicated(
+        warehouse, replica):
+    import duckdb
+
+    replica()
+    assert pricing("--start", "2026-10-01", "--end", "2026-10-01") == 0
+    with duckdb.connect(str(warehouse / "hosting_capacity.duckdb")) as con:
+        con.execute("alter table raw_gridx.prices drop column cca")  # as written before
+    server = replica()
+    assert pricing("--start", "2026-10-01", "--end", "2026-10-02") == 0
+    assert {(p["startdate"], p["enddate"]) for p in pricing_requests(server)} == {
+        ("20261002", "20261002")}  # 10-01 is still known to be Final
+    assert pricing("--start", "2026-10-01", "--end", "2026-10-01", "--force") == 0
+    assert raw_counts(warehouse)[0] == 2 * 24 * 4
+    assert query(warehouse, "select distinct cca from raw_gridx.prices") == [("",)]
