@@ -112,7 +112,8 @@ class UtilityFacts:
     preliminary_from: time  # local time tomorrow's prices appear (as Preliminary)
     final_from: time | None  # local time tomorrow's prices turn Final (None: when it begins)
     days_ahead: int  # days after tomorrow with forecast prices
-    # (rate, circuit, day) -> [(startIntervalTimeStamp, intervalPrice, [component prices])]
+    # The published sample: (rate, circuit, day, ((startIntervalTimeStamp, intervalPrice,
+    # (component prices in `components` order)), ...)).
     sample: tuple[str, str, date, tuple[tuple[str, str, tuple[str, ...]], ...]]
 
 
