@@ -29,17 +29,45 @@ def summary_lines(marts_file: Path) -> list[str]:
         records, feeders, hosting_mw, remaining_mw = con.execute(
             "select sum(total_records), sum(total_feeders), sum(total_hosting_capacity_mw), "
             "sum(total_remaining_capacity_mw) from marts.hosting_capacity_summaries").fetchone()
-        price_days, intervals, series = con.execute(
-            "select count(distinct cast(interval_start_local as date)), count(*), "
-            "count(distinct (rate_name, representative_circuit_id)) "
-            "from marts.dynamic_prices").fetchone()
-    return [
+        prices = con.execute(PRICES_BY_UTILITY).fetchall()
+        compared = con.execute(UTILITIES_ON_ONE_DAY).fetchall()
+    lines = [
         f"utilities:  {utilities} configured, {supported} supported, {ingested} with records",
         f"records:    {records or 0:,} segments on {feeders or 0:,} feeders",
         f"capacity:   {hosting_mw or 0:,.1f} MW hosting, {remaining_mw or 0:,.1f} MW remaining",
-        f"prices:     {price_days} price days, {intervals:,} hourly prices, "
-        f"{series} rate x circuit series",
     ]
+    if not prices:
+        lines.append("prices:     none loaded")
+    for utility, days, first, last, intervals, series, final in prices:
+        lines.append(f"prices {utility}: {days} days {first}..{last}, {intervals:,} prices "
+                     f"({final:,} Final) in {series} series")
+    for utility, day, series, low, mean, high, hour in compared:
+        lines.append(f"  {day} {utility}: {low:.4f}..{high:.4f} USD/kWh, mean {mean:.4f} over "
+                     f"{series} hourly series, dearest hour {hour:02d}:00")
+    return lines
+
+
+PRICES_BY_UTILITY = """
+    select utility, count(distinct interval_date_local), min(interval_date_local),
+           max(interval_date_local), count(*),
+           count(distinct (cca, rate_name, representative_circuit_id, interval_minutes)),
+           count(*) filter (where price_status = 'Final')
+    from marts.dynamic_prices group by utility order by utility"""
+# The latest local day every utility has complete and Final, utility by utility: the same day
+# as the README's hour-by-hour comparison of SCE and PG&E.
+UTILITIES_ON_ONE_DAY = """
+    with day as (
+        select interval_date_local from marts.dynamic_price_daily_summaries
+        where is_final and is_complete and interval_minutes = 60 and cca = ''
+        group by interval_date_local
+        having count(distinct utility) = (select count(distinct utility)
+                                          from marts.dynamic_prices)
+        order by interval_date_local desc limit 1)
+    select utility, interval_date_local, count(*), min(min_price_usd_per_kwh),
+           avg(mean_price_usd_per_kwh), max(max_price_usd_per_kwh), mode(max_price_hour_local)
+    from marts.dynamic_price_daily_summaries join day using (interval_date_local)
+    where interval_minutes = 60 and cca = ''
+    group by all order by utility"""
 
 
 def run_demo() -> int:

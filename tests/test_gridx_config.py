@@ -4,23 +4,60 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import pytest
 from gridx.helpers import SHIPPED_CONFIG, local_time, write_pricing_config
 
 from extract.gridx.config import load_pricing_configs, validate_pricing_configs
 from extract.gridx.windows import default_date_range
 
 
-def test_shipped_config_is_valid_and_loads_at_least_two_rates_two_circuits_thirty_days():
+def test_shipped_configs_are_valid_and_each_loads_two_rates_two_circuits_thirty_days():
     configs, problems = load_pricing_configs(SHIPPED_CONFIG.parents[1])
     assert problems == []
-    (config,) = configs
-    assert (config.utility, config.program, config.market) == ("SCE", "CalFUSE", "DAM")
-    assert config.base_url == "https://pe-api.gridx.com/stage"
-    assert config.endpoint == "https://pe-api.gridx.com/stage/v1/getPricing"
-    assert len(config.rate_names) >= 2 and len(config.representative_circuits) >= 2
-    assert config.window_days == 14 and config.publish_time == time(18, 15)
-    start, end = default_date_range(config, local_time(2026, 11, 23, 9))
-    assert (end - start).days + 1 >= 30
+    pge, sce = sorted(configs, key=lambda c: c.utility)
+    assert (sce.utility, sce.program, sce.market, sce.cca) == ("SCE", "CalFUSE", "DAM", None)
+    assert sce.endpoint == "https://pe-api.gridx.com/stage/v1/getPricing"
+    assert sce.publish_time == time(18, 15)
+    assert (pge.utility, pge.program, pge.market, pge.cca) == ("PGE", "CalFUSE", "DAM", None)
+    assert pge.endpoint == "https://pge-pe-api.gridx.com/stage/v1/getPricing"
+    assert pge.publish_time == time(18, 30) and pge.history_start == date(2024, 6, 1)
+    assert all(len(c) == 9 and c.isdigit() for c in pge.representative_circuits)
+    assert "013532223" in pge.representative_circuits  # leading zero kept
+    for config in configs:
+        assert len(config.rate_names) >= 2 and len(config.representative_circuits) >= 2
+        assert config.window_days == 14
+        start, end = default_date_range(config, local_time(2026, 11, 23, 9))
+        assert (end - start).days + 1 >= 30
+
+
+def test_a_circuit_id_yaml_reads_as_a_number_is_refused_with_a_hint_to_quote_it(tmp_path):
+    path = write_pricing_config(tmp_path, "pge")
+    text = path.read_text().replace("- '013532223'", "- 013532223")
+    assert text != path.read_text()
+    path.write_text(text)
+    (problem,) = validate_pricing_configs(tmp_path)
+    assert (problem.file, problem.key) == (str(path), "representative_circuits")
+    assert "read as a number" in problem.why and "'013532223'" in problem.why
+
+
+@pytest.mark.parametrize("evidence", [["a list"], {"rate_names": ""}, {"rate_names": 15}])
+def test_evidence_must_say_where_each_fact_is_published(tmp_path, evidence):
+    write_pricing_config(tmp_path, evidence=evidence)
+    (problem,) = validate_pricing_configs(tmp_path)
+    assert problem.key == "evidence" and "where it is published" in problem.why
+
+
+def test_one_file_per_feed_where_a_cca_makes_another_feed(tmp_path):
+    write_pricing_config(tmp_path, "pge", cca="PCE").rename(tmp_path / "pricing" / "pce.yaml")
+    write_pricing_config(tmp_path, "pge")
+    assert validate_pricing_configs(tmp_path) == []
+    assert len(load_pricing_configs(tmp_path)[0]) == 2
+    write_pricing_config(tmp_path, "pge", cca="PCE").rename(tmp_path / "pricing" / "pce2.yaml")
+    problems = validate_pricing_configs(tmp_path)
+    assert {p.key for p in problems} == {"utility"}
+    assert {p.file for p in problems} == {str(tmp_path / "pricing" / "pce.yaml"),
+                                          str(tmp_path / "pricing" / "pce2.yaml")}
+    assert "PGE CalFUSE DAM cca PCE; keep one file per feed" in problems[0].why
 
 
 def test_default_range_ends_tomorrow_only_once_tomorrows_prices_are_published(tmp_path):

@@ -1,4 +1,5 @@
-"""The GridX marts built by dbt from replica prices: DST days, exact prices, revisions.
+"""The GridX marts built by dbt from replica prices: DST days, exact prices, revisions, SCE and
+PG&E side by side (PG&E hourly and at 15 minutes).
 
 One warehouse for the module: `dbt build` first runs before anything was extracted (the raw
 tables come from ensure_raw_gridx_tables), then prices are extracted into those very tables
@@ -21,6 +22,8 @@ from replicas.server import ReplicaServer
 
 RATES = ["TOU-EV-9S", "TOU-GS-1"]
 CIRCUITS = ["System", "Eagle Rock"]
+PGE_RATES = ["EELEC", "B19S"]  # B19S answered at 15 minutes by this module's replica
+PGE_CIRCUITS = ["013532223"]
 RAW_COLUMNS = """
     select table_name, column_name, data_type, is_nullable
     from information_schema.columns
@@ -49,9 +52,12 @@ def built(tmp_path_factory) -> Built:
         env.setenv("HC_HTTP_BACKOFF_S", "0.01")
         write_pricing_config(root / "configs", rate_names=RATES,
                              representative_circuits=CIRCUITS)
+        write_pricing_config(root / "configs", "pge", rate_names=PGE_RATES,
+                             representative_circuits=PGE_CIRCUITS)
         first_build = run_dbt_build(warehouse, root)
         macro_columns = query(warehouse, RAW_COLUMNS)
-        replica = GridXReplica(now=local_time(2026, 11, 19, 19), revise_final_prices=True)
+        replica = GridXReplica(now=local_time(2026, 11, 19, 19), revise_final_prices=True,
+                               quarter_hour_rates=frozenset({("PGE", "B19S")}))
         with ReplicaServer(apps=[replica]) as server:
             env.setenv("HC_REPLICA_URL", server.url)
             statuses = [main(["pricing", "--start", "2026-03-07", "--end", "2026-03-09"]),
@@ -90,6 +96,15 @@ def day_rows(built: Built, day: str, rate="TOU-EV-9S", circuit="Eagle Rock") -> 
         order by interval_start""", [day, rate, circuit])
 
 
+def summaries(built: Built, utility: str, rate: str, circuit: str) -> dict[str, tuple]:
+    return {day: rest for day, *rest in query(built.warehouse, """
+        select strftime(interval_date_local, '%m-%d'), interval_minutes, interval_count,
+               expected_interval_count
+        from marts.dynamic_price_daily_summaries
+        where utility = ? and rate_name = ? and representative_circuit_id = ?
+          and is_complete and is_final""", [utility, rate, circuit])}
+
+
 def test_spring_forward_day_has_23_intervals_without_2am(built):
     rows = day_rows(built, "2026-03-08")
     assert len(rows) == 23
@@ -109,13 +124,36 @@ def test_fall_back_day_has_25_intervals_with_1am_twice(built):
 
 
 def test_daily_summaries_know_the_length_of_each_local_day(built):
-    rows = dict(query(built.warehouse, """
-        select strftime(interval_date_local, '%m-%d'), interval_count
-        from marts.dynamic_price_daily_summaries
-        where rate_name = 'TOU-GS-1' and representative_circuit_id = 'System'
-          and is_complete and is_final"""))
-    assert rows == {"03-07": 24, "03-08": 23, "03-09": 24, "10-31": 24, "11-01": 25,
-                    "11-02": 24, "11-20": 24}
+    counts = {"03-07": 24, "03-08": 23, "03-09": 24, "10-31": 24, "11-01": 25, "11-02": 24,
+              "11-20": 24}
+    assert summaries(built, "SCE", "TOU-GS-1", "System") == {
+        day: [60, count, count] for day, count in counts.items()}
+    assert summaries(built, "PGE", "EELEC", "013532223") == {
+        day: [60, count, count] for day, count in counts.items()}
+
+
+def test_a_quarter_hour_series_has_92_96_and_100_intervals_on_its_days(built):
+    assert summaries(built, "PGE", "B19S", "013532223") == {
+        day: [15, count * 4, count * 4] for day, count in {
+            "03-07": 24, "03-08": 23, "03-09": 24, "10-31": 24, "11-01": 25, "11-02": 24,
+            "11-20": 24}.items()}
+    (stamps,), = query(built.warehouse, """
+        select list(strftime(interval_start_local, '%H:%M') order by interval_start)[8:11]
+        from marts.dynamic_prices
+        where rate_name = 'B19S' and interval_date_local = '2026-11-01'""")
+    assert stamps == ["01:45", "01:00", "01:15", "01:30"]  # the repeated hour, in quarters
+
+
+def test_sce_and_pge_series_never_mix(built):
+    rows = query(built.warehouse, """
+        select utility, string_agg(distinct rate_name, ',' order by rate_name),
+               string_agg(distinct component, ',' order by component),
+               list_sort(list(distinct interval_minutes))
+        from marts.dynamic_price_components group by utility order by utility""")
+    assert rows == [
+        ("PGE", "B19S,EELEC", "cld,mec,mgcc", [15, 60]),
+        ("SCE", "TOU-EV-9S,TOU-GS-1",
+         "abank,bbank,circuitpricecurve,mec,nbc,ppf,ramp,transmissionpricecurve", [60])]
 
 
 def test_mart_prices_are_the_published_strings_exactly(built):
@@ -131,12 +169,13 @@ def test_mart_prices_are_the_published_strings_exactly(built):
 def test_components_are_keyed_like_prices_and_add_up_to_them(built):
     (mismatches, intervals), = query(built.warehouse, """
         with sums as (
-            select utility, program, rate_name, representative_circuit_id, interval_start,
-                   sum(price_usd_per_kwh) as total
+            select utility, program, market, cca, rate_name, representative_circuit_id,
+                   interval_minutes, interval_start, sum(price_usd_per_kwh) as total
             from marts.dynamic_price_components group by all)
         select count(*) filter (where p.price_usd_per_kwh <> s.total), count(*)
-        from marts.dynamic_prices p join sums s using (utility, program, rate_name,
-                                                      representative_circuit_id, interval_start)""")
+        from marts.dynamic_prices p join sums s using (
+            utility, program, market, cca, rate_name, representative_circuit_id,
+            interval_minutes, interval_start)""")
     (prices,), = query(built.warehouse, "select count(*) from marts.dynamic_prices")
     assert (mismatches, intervals) == (0, prices)
 

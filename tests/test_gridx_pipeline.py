@@ -178,18 +178,42 @@ def test_start_before_history_start_is_refused(warehouse, replica, capsys):
     assert "before history_start 2025-07-01" in capsys.readouterr().err
 
 
-def test_the_default_run_loads_the_demo_in_seconds(tmp_path, monkeypatch, replica, capsys):
+def test_the_default_run_loads_sce_and_pge_for_the_demo_in_seconds(tmp_path, monkeypatch,
+                                                                    replica, capsys):
     monkeypatch.setenv("HC_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
     monkeypatch.setenv("HC_CONFIG_DIR", str(ROOT / "configs"))
     server = replica(now=None)  # real time, like `make demo`
     assert run_pricing_defaults() == 0
-    (price_days, rates, circuits), = query(tmp_path / "warehouse", """
-        select count(distinct (rate_name, representative_circuit_id,
-                              left(start_interval_timestamp, 10))),
+    loaded = query(tmp_path / "warehouse", """
+        select utility, count(distinct (rate_name, representative_circuit_id,
+                                        left(start_interval_timestamp, 10))),
                count(distinct rate_name), count(distinct representative_circuit_id)
-        from raw_gridx.prices""")
-    assert rates >= 2 and circuits >= 2 and price_days >= rates * circuits * 30
+        from raw_gridx.prices group by utility order by utility""")
+    assert [row[0] for row in loaded] == ["PGE", "SCE"]
+    for _, price_days, rates, circuits in loaded:
+        assert rates >= 2 and circuits >= 2 and price_days >= rates * circuits * 30
+    series = sum(rates * circuits for _, _, rates, circuits in loaded)
     first = len(pricing_requests(server))
     assert run_pricing_defaults() == 0
-    assert len(pricing_requests(server)) - first <= rates * circuits  # only not-Final days
-    assert "pricing sce (SCE CalFUSE DAM)" in capsys.readouterr().out
+    assert len(pricing_requests(server)) - first <= series  # only not-Final days
+    out = capsys.readouterr().out
+    assert "pricing sce (SCE CalFUSE DAM)" in out and "pricing pge (PGE CalFUSE DAM)" in out
+    hosts = {r["host"] for r in server.requests()}
+    assert hosts == {"pe-api.gridx.com", "pge-pe-api.gridx.com"}
+
+
+def test_a_prices_table_from_before_the_cca_joined_the_key_is_upgraded_not_duplicated(
+        warehouse, replica):
+    import duckdb
+
+    replica()
+    assert pricing("--start", "2026-10-01", "--end", "2026-10-01") == 0
+    with duckdb.connect(str(warehouse / "hosting_capacity.duckdb")) as con:
+        con.execute("alter table raw_gridx.prices drop column cca")  # as written before
+    server = replica()
+    assert pricing("--start", "2026-10-01", "--end", "2026-10-02") == 0
+    assert {(p["startdate"], p["enddate"]) for p in pricing_requests(server)} == {
+        ("20261002", "20261002")}  # 10-01 is still known to be Final
+    assert pricing("--start", "2026-10-01", "--end", "2026-10-01", "--force") == 0
+    assert raw_counts(warehouse)[0] == 2 * 24 * 4
+    assert query(warehouse, "select distinct cca from raw_gridx.prices") == [("",)]

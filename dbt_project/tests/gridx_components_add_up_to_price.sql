@@ -3,8 +3,11 @@ with components as (
     select
         utility,
         program,
+        market,
+        cca,
         rate_name,
         representative_circuit_id,
+        interval_minutes,
         interval_start,
         sum(price_usd_per_kwh) as components_usd_per_kwh
     from {{ ref('dynamic_price_components') }}
@@ -14,8 +17,11 @@ with components as (
 select
     prices.utility,
     prices.program,
+    prices.market,
+    prices.cca,
     prices.rate_name,
     prices.representative_circuit_id,
+    prices.interval_minutes,
     prices.interval_start,
     prices.price_usd_per_kwh,
     components.components_usd_per_kwh
@@ -24,7 +30,10 @@ inner join components
     on
         prices.utility = components.utility
         and prices.program = components.program
+        and prices.market = components.market
+        and prices.cca = components.cca
         and prices.rate_name = components.rate_name
         and prices.representative_circuit_id = components.representative_circuit_id
+        and prices.interval_minutes = components.interval_minutes
         and prices.interval_start = components.interval_start
 where abs(prices.price_usd_per_kwh - components.components_usd_per_kwh) > 0.000001

@@ -4,6 +4,12 @@ GridX answers "no data" and parameter errors with a 204 in one of two forms, and
 document which: an HTTP 204 with no body, or an HTTP 200 whose `meta.code` is 204 with the
 message in `meta.response`. Both end as a `WindowResult`: rows, an empty window (the period
 has no prices yet) or a failure whose message names the rate, circuit, dates and GridX's words.
+
+An answer is trusted only as far as it agrees with itself and with the request
+(`check_intervals`): intervals of days not requested are left out (and said so); an interval
+outside its own curve's startTime..endTime, off the interval grid, published twice with
+different prices, or a local day with more or fewer intervals than its length (24, 23 or 25
+hours; 96, 92 or 100 quarter hours) fails the window, and nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -41,7 +48,8 @@ class Window:
         return (self.end - self.start).days + 1
 
     def label(self, config: PricingConfig) -> str:
-        return (f"{config.utility} {config.program} rate {self.rate_name} circuit "
+        cca = f" cca {config.cca}" if config.cca else ""
+        return (f"{config.utility} {config.program}{cca} rate {self.rate_name} circuit "
                 f"{self.circuit!r} {self.start.isoformat()}..{self.end.isoformat()}")
 
 
@@ -51,6 +59,7 @@ class WindowResult:
     status: str  # loaded | empty | failed
     rows: list[dict] = field(default_factory=list)
     message: str = ""
+    notes: list[str] = field(default_factory=list)  # what was left out of a loaded window
 
 
 class AnswerError(Exception):
@@ -136,10 +145,31 @@ def parse_timestamp(value: object, where: str) -> datetime:
     return parsed
 
 
+def day_minutes(day: date, zone: ZoneInfo) -> int:
+    """Length of a local day: 1380 on a spring-forward day, 1500 on a fall-back day."""
+    following = day + timedelta(days=1)
+    # Aware datetimes sharing a tzinfo subtract as wall times: compare them in UTC.
+    start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    end = datetime(following.year, following.month, following.day, tzinfo=zone).astimezone(UTC)
+    return int((end - start).total_seconds() // 60)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def _day_length(minutes: int, interval: int) -> str:
+    unit = "hourly" if interval == 60 else f"{interval}-minute"
+    hours = minutes // 60
+    kind = {23: " (spring-forward day)", 25: " (fall-back day)"}.get(hours, "")
+    return f"{minutes // interval} {unit} intervals: the day has {hours} hours{kind}"
+
+
 def price_rows(config: PricingConfig, window: Window, entries: list[dict]) -> list[dict]:
     """Raw rows, one per interval, with the components nested (dlt makes them a child table).
     Every entry of `data` and every detail is read: GridX does not say whether a multi-day
-    request returns one entry per day or one for all."""
+    request returns one entry per day or one for all. Raises AnswerError for an answer that
+    contradicts itself (see `check_intervals`, which the caller applies)."""
     rows = []
     for e, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -155,6 +185,7 @@ def price_rows(config: PricingConfig, window: Window, entries: list[dict]) -> li
         if count is not None and count != len(details):
             raise AnswerError(f"data[{e}]: recordCount says {count} intervals, priceDetails "
                               f"has {len(details)}")
+        bounds = _curve_bounds(header, f"data[{e}].priceHeader")
         for d, detail in enumerate(details):
             where = f"data[{e}].priceDetails[{d}]"
             if not isinstance(detail, dict):
@@ -162,12 +193,18 @@ def price_rows(config: PricingConfig, window: Window, entries: list[dict]) -> li
             components = detail.get("priceComponents") or []
             if not isinstance(components, list):
                 raise AnswerError(f"{where}.priceComponents is not a list")
+            start = parse_timestamp(detail.get("startIntervalTimeStamp"), where)
+            if bounds and not bounds[0] <= start <= bounds[1]:
+                raise AnswerError(
+                    f"{where}: interval {detail['startIntervalTimeStamp'].strip()} lies outside "
+                    f"its curve's startTime..endTime {header['startTime']}..{header['endTime']}")
             rows.append({
                 "utility": config.utility,
                 "program": config.program,
+                "cca": config.cca or "",
                 "rate_name": window.rate_name,
                 "representative_circuit_id": window.circuit,
-                "interval_start": parse_timestamp(detail.get("startIntervalTimeStamp"), where),
+                "interval_start": start,
                 "market": config.market,
                 "price_curve_name": header.get("priceCurveName"),
                 "market_name": header.get("marketName"),
@@ -183,6 +220,70 @@ def price_rows(config: PricingConfig, window: Window, entries: list[dict]) -> li
                                for i, c in enumerate(components)],
             })
     return rows
+
+
+def _curve_bounds(header: dict, where: str) -> tuple[datetime, datetime] | None:
+    """(startTime, endTime) of a curve, or None when the header does not give both."""
+    if header.get("startTime") is None or header.get("endTime") is None:
+        return None
+    return (parse_timestamp(header["startTime"], f"{where}.startTime"),
+            parse_timestamp(header["endTime"], f"{where}.endTime"))
+
+
+def _same_interval(one: dict, other: dict) -> bool:
+    def content(row: dict) -> tuple:
+        return (row["interval_price"], row["price_status"],
+                [(c["component"], c["price_type"], c["interval_price"])
+                 for c in row["components"]])
+    return content(one) == content(other)
+
+
+def check_intervals(config: PricingConfig, window: Window,
+                    rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """The rows to store and notes on what was left out; AnswerError when the answer cannot be
+    trusted. Only intervals of the requested local days are kept; an interval published twice
+    is kept once if both copies agree and fails the window if they do not; every local day
+    must have exactly the intervals of its length, on the interval grid."""
+    zone = config.zone
+    notes: list[str] = []
+    outside = sorted({r["interval_start"].astimezone(zone).date() for r in rows}
+                     - {window.start + timedelta(days=i) for i in range(window.days)})
+    if outside:
+        kept = [r for r in rows if r["interval_start"].astimezone(zone).date() not in outside]
+        notes.append(f"{len(rows) - len(kept)} intervals of days not requested "
+                     f"({', '.join(d.isoformat() for d in outside)}) were not stored")
+        rows = kept
+    unique: dict[tuple[datetime, int], dict] = {}
+    repeated = 0
+    for row in rows:
+        key = (row["interval_start"].astimezone(UTC), row["interval_length_in_minutes"])
+        if key not in unique:
+            unique[key] = row
+        elif _same_interval(unique[key], row):
+            repeated += 1
+        else:
+            first = unique[key]
+            raise AnswerError(
+                f"interval {row['start_interval_timestamp']} is published twice with different "
+                f"contents (price {first['interval_price']} {first['price_status']} and "
+                f"{row['interval_price']} {row['price_status']}); nothing of this window stored")
+    if repeated:
+        notes.append(f"{repeated} intervals published twice identically were stored once")
+    days: dict[tuple[date, int], int] = {}
+    for (moment, minutes), row in unique.items():
+        day = moment.astimezone(zone).date()
+        offset = (moment - _local_midnight(day, zone)).total_seconds() / 60
+        if offset % minutes:
+            raise AnswerError(f"interval {row['start_interval_timestamp']} does not start on the "
+                              f"{minutes}-minute grid of its local day")
+        days[(day, minutes)] = days.get((day, minutes), 0) + 1
+    for (day, minutes), count in sorted(days.items()):
+        length = day_minutes(day, zone)
+        if count * minutes != length:
+            raise AnswerError(f"local day {day.isoformat()} has {count} intervals of {minutes} "
+                              f"minutes, expected {_day_length(length, minutes)}; nothing of "
+                              "this window stored")
+    return list(unique.values()), notes
 
 
 def _component(component: object, where: str) -> dict:
@@ -211,10 +312,12 @@ def fetch_window(client: HttpClient, config: PricingConfig, window: Window,
             kind, answer = read_answer(response)
             if kind == "204":
                 return _judge_204(window, label, str(answer), published_until)
-            rows = price_rows(config, window, answer)
+            rows, notes = check_intervals(config, window, price_rows(config, window, answer))
+            notes = [f"{label}: {note}" for note in notes]
             if not rows:
-                return WindowResult(window, "empty", message=f"{label}: no intervals")
-            return WindowResult(window, "loaded", rows=rows)
+                return WindowResult(window, "empty", message=f"{label}: no intervals",
+                                    notes=notes)
+            return WindowResult(window, "loaded", rows=rows, notes=notes)
         except FetchError as error:
             return WindowResult(window, "failed", message=f"{label}: {error}")
         except AnswerError as error:

@@ -28,7 +28,7 @@ REQUIRED_KEYS = (
 )  # fmt: skip
 OPTIONAL_KEYS = (
     "lookback_days", "window_days", "max_concurrency", "timezone", "publish_time", "cca",
-    "notes",
+    "notes", "evidence",
 )  # fmt: skip
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'()/-]*$")
 PUBLISH_TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -51,7 +51,8 @@ class PricingConfig:
     max_concurrency: int = 4
     timezone: str = "America/Los_Angeles"
     publish_time: time = time(18, 15)  # local time after which tomorrow's prices are out
-    cca: str | None = None
+    cca: str | None = None  # Community Choice Aggregator code sent as `cca` (PG&E); None: none
+    evidence: tuple[tuple[str, str], ...] = ()  # (fact, where it is published)
 
     @property
     def name(self) -> str:
@@ -72,7 +73,10 @@ def _names(value: object, key: str, problems: list[str]) -> tuple[str, ...]:
         return ()
     names = []
     for item in value:
-        if not isinstance(item, str) or not NAME_PATTERN.match(item) or item != item.strip():
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            problems.append(f"{key}: {item!r} was read as a number; quote it (e.g. "
+                            "'013532223') so that it stays text with its leading zeros")
+        elif not isinstance(item, str) or not NAME_PATTERN.match(item) or item != item.strip():
             problems.append(f"{key}: {item!r} is not a plain name (letters, digits, spaces, "
                             "-._&'()/)")
         elif item in names:
@@ -153,6 +157,13 @@ def parse_pricing_config(data: object, path: Path) -> tuple[PricingConfig | None
         found.append(f"cca: must be a plain name, got {cca!r}")
     if "notes" in data and not isinstance(data["notes"], str):
         found.append("notes: must be text")
+    evidence = data.get("evidence", {})
+    if not isinstance(evidence, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip()
+            for k, v in evidence.items()):
+        found.append("evidence: must map each fact (e.g. rate_names) to the non-empty text "
+                     "of where it is published (repository, commit, path)")
+        evidence = {}
     problems = [ConfigProblem(str(path), *line.split(": ", 1)) for line in found]
     if problems:
         return None, problems
@@ -161,7 +172,7 @@ def parse_pricing_config(data: object, path: Path) -> tuple[PricingConfig | None
         rate_names=rates, representative_circuits=circuits, history_start=history_start,
         lookback_days=lookback, window_days=window_days, max_concurrency=concurrency,
         timezone=str(zone), publish_time=time(int(match.group(1)), int(match.group(2))),
-        cca=cca,
+        cca=cca, evidence=tuple((str(k), str(v)) for k, v in evidence.items()),
     ), []
 
 
@@ -191,13 +202,14 @@ def load_pricing_configs(config_dir: Path) -> tuple[list[PricingConfig], list[Co
         problems += found
         if config is not None:
             configs.append(config)
-    feeds = [(c.utility, c.program, c.market) for c in configs]
+    feeds = [(c.utility, c.program, c.market, c.cca) for c in configs]
     for config in configs:
-        if feeds.count((config.utility, config.program, config.market)) > 1:
+        if feeds.count((config.utility, config.program, config.market, config.cca)) > 1:
+            cca = f" cca {config.cca}" if config.cca else " without a cca"
             problems.append(ConfigProblem(
                 str(config.source_file), "utility",
                 f"another file also configures {config.utility} {config.program} "
-                f"{config.market}; keep one file per feed"))
+                f"{config.market}{cca}; keep one file per feed"))
     return configs, problems
 
 

@@ -1,9 +1,11 @@
 """GridX prices into raw_gridx with dlt: one merge load per config run.
 
-Rows are keyed on (utility, program, rate_name, representative_circuit_id, interval_start), so
-a refetched interval (a Preliminary price turned Final, or a revised one) replaces the earlier
-row and its components instead of duplicating them. Prices stay Decimal end to end and land as
-DECIMAL(12, 6). The raw table itself says which days are done: complete and all Final.
+Rows are keyed on the series and the instant: (utility, program, market, cca, rate_name,
+representative_circuit_id, interval_length_in_minutes, interval_start), so a refetched interval
+(a Preliminary price turned Final, or a revised one) replaces the earlier row and its components
+instead of duplicating them, and no two utilities', CCAs' or interval lengths' series mix.
+Prices stay Decimal end to end and land as DECIMAL(12, 6). The raw table itself says which days
+are done: complete and all Final.
 """
 
 from __future__ import annotations
@@ -24,25 +26,28 @@ from extract.gridx.api import Window, WindowResult, fetch_window
 from extract.gridx.config import PricingConfig
 from extract.gridx.windows import day_minutes, default_date_range, plan_windows, published_until
 from extract.http import HostLimiter, HttpClient
+from extract.warehouse_lock import retry_while_file_locked
 
 PIPELINE_NAME = "gridx_pricing"
 RAW_DATASET = "raw_gridx"
 PRICES_TABLE = "prices"
 COMPONENTS_FIELD = "components"  # nested list -> table prices__components
-PRICE_KEY = ("utility", "program", "rate_name", "representative_circuit_id", "interval_start")
+PRICE_KEY = ("utility", "program", "market", "cca", "rate_name", "representative_circuit_id",
+             "interval_length_in_minutes", "interval_start")
 DECIMAL_PRICE = {"data_type": "decimal", "precision": 12, "scale": 6}
 # Every column declared, in order, so the tables look the same whatever the first load holds
 # (dbt's ensure_raw_gridx_tables macro creates exactly these when nothing was loaded yet).
 PRICE_COLUMNS: dict[str, dict] = {
     "utility": {"data_type": "text", "nullable": False},
     "program": {"data_type": "text", "nullable": False},
+    "cca": {"data_type": "text", "nullable": False},  # '' when no cca parameter is sent
     "rate_name": {"data_type": "text", "nullable": False},
     "representative_circuit_id": {"data_type": "text", "nullable": False},
     "interval_start": {"data_type": "timestamp", "timezone": True, "nullable": False},
-    "market": {"data_type": "text"},
+    "market": {"data_type": "text", "nullable": False},
     "price_curve_name": {"data_type": "text"},
     "market_name": {"data_type": "text"},
-    "interval_length_in_minutes": {"data_type": "bigint"},
+    "interval_length_in_minutes": {"data_type": "bigint", "nullable": False},
     "settlement_currency": {"data_type": "text"},
     "settlement_unit": {"data_type": "text"},
     "start_interval_timestamp": {"data_type": "text"},
@@ -89,7 +94,8 @@ class PricingRun:
     def summary(self) -> str:
         c = self.config
         fetched = self.count("loaded") + self.count("empty")
-        return (f"pricing {c.name} ({c.utility} {c.program} {c.market}): "
+        cca = f" cca {c.cca}" if c.cca else ""
+        return (f"pricing {c.name} ({c.utility} {c.program} {c.market}{cca}): "
                 f"{_plural(len(self.rates), 'rate')} x "
                 f"{_plural(len(self.circuits), 'circuit')}, "
                 f"{self.start}..{self.end}: {fetched} windows fetched "
@@ -120,23 +126,39 @@ def prices_resource(rows: Iterator[list[dict]]) -> dlt.sources.DltResource:
     )
 
 
+def upgrade_raw_tables(pipeline: dlt.Pipeline) -> None:
+    """A prices table written before the CCA joined the key gets the column, '' in every row
+    (no CCA), so that its rows keep matching the key and are replaced, never duplicated.
+    dbt's ensure_raw_gridx_tables does the same."""
+    try:
+        with pipeline.sql_client() as sql:
+            if sql.has_dataset():
+                sql.execute_sql("alter table if exists "
+                                f"{sql.make_qualified_table_name(PRICES_TABLE)} "
+                                "add column if not exists cca varchar default ''")
+    except DatabaseUndefinedRelation:
+        return
+
+
 def final_days(pipeline: dlt.Pipeline, config: PricingConfig) -> set[tuple[str, str, date]]:
     """(rate, circuit, local day) already loaded with every interval of the day, all Final."""
     try:
         with pipeline.sql_client() as sql:
             if not sql.has_dataset():
                 return set()
+            table = sql.make_qualified_table_name(PRICES_TABLE)
             rows = sql.execute_sql(
                 f"""
                 select rate_name, representative_circuit_id,
                     cast(timezone(?, interval_start) as date) as local_day,
                     count(*) as intervals,
-                    max(interval_length_in_minutes) as interval_minutes,
+                    interval_length_in_minutes as interval_minutes,
                     bool_and(coalesce(price_status = 'Final', false)) as all_final
-                from {sql.make_qualified_table_name(PRICES_TABLE)}
-                where utility = ? and program = ? and market = ?
+                from {table}
+                where utility = ? and program = ? and market = ? and cca = ?
                 group by all
-                """, config.timezone, config.utility, config.program, config.market)
+                """, config.timezone, config.utility, config.program, config.market,
+                config.cca or "")
     except DatabaseUndefinedRelation:
         return set()
     return {
@@ -162,8 +184,10 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
         return run
     pipeline = make_pipeline()
     try:
-        done = set() if force else final_days(pipeline, config)
-    except Exception as error:  # noqa: BLE001 - e.g. the warehouse is locked by another writer
+        retry_while_file_locked(lambda: upgrade_raw_tables(pipeline), f"pricing {config.name}")
+        done = set() if force else retry_while_file_locked(
+            lambda: final_days(pipeline, config), f"pricing {config.name}")
+    except Exception as error:  # noqa: BLE001 - e.g. a reader held the file past the wait
         run.load_error = (f"cannot read what is loaded in "
                           f"{settings.warehouse_path()}: {type(error).__name__}: {error}")
         run.seconds = time.monotonic() - began
@@ -178,7 +202,11 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
             try:
                 # Parquet loads several times faster than INSERT statements; Decimal values
                 # travel as decimal128(12, 6), exact.
-                pipeline.run(prices_resource(rows), loader_file_format="parquet")
+                pipeline.extract(prices_resource(rows), loader_file_format="parquet")
+                pipeline.normalize()
+                # a reader holding the file delays the load; dlt keeps the package pending
+                retry_while_file_locked(lambda: pipeline.load(raise_on_failed_jobs=True),
+                                        f"pricing {config.name}: loading prices")
                 run.intervals_written = sum(len(r.rows) for r in run.results)
             except Exception as error:  # noqa: BLE001 - any load failure fails this config only
                 run.load_error = (f"loading into {settings.warehouse_path()} failed: "
@@ -215,6 +243,8 @@ def print_run(run: PricingRun) -> None:
     for result in run.results:
         if result.status == "empty":
             print(f"note: pricing {run.config.name}: {result.message}", file=sys.stderr)
+        for note in result.notes:
+            print(f"note: pricing {run.config.name}: {note}", file=sys.stderr)
     for failure in run.failures:
         print(f"error: pricing {run.config.name}: {failure}", file=sys.stderr)
     print(run.summary(), flush=True)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from extract.gridx.api import Window
+from extract.gridx.api import Window, day_minutes
 from extract.gridx.config import PricingConfig
+
+__all__ = ["chunk_days", "day_minutes", "default_date_range", "local_today", "plan_windows",
+           "published_until"]
 
 
 def local_today(config: PricingConfig, now: datetime) -> date:
@@ -27,15 +29,6 @@ def default_date_range(config: PricingConfig, now: datetime) -> tuple[date, date
     if config.lookback_days is not None:
         start = max(start, local_today(config, now) - timedelta(days=config.lookback_days))
     return start, end
-
-
-def day_minutes(day: date, zone: ZoneInfo) -> int:
-    """Length of a local day: 1380 on a spring-forward day, 1500 on a fall-back day."""
-    following = day + timedelta(days=1)
-    # Aware datetimes sharing a tzinfo subtract as wall times: compare them in UTC.
-    start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-    end = datetime(following.year, following.month, following.day, tzinfo=zone).astimezone(UTC)
-    return int((end - start).total_seconds() // 60)
 
 
 def chunk_days(start: date, end: date, window_days: int) -> list[tuple[date, date]]:

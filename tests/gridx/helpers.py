@@ -17,6 +17,8 @@ from replicas.server import ReplicaServer
 ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt_project"
 SHIPPED_CONFIG = ROOT / "configs" / "pricing" / "sce.yaml"
+SHIPPED_PGE_CONFIG = ROOT / "configs" / "pricing" / "pge.yaml"
+PUBLISHED = yaml.safe_load((Path(__file__).with_name("gridx_published.yaml")).read_text())
 GRIDX_MODELS = "+dynamic_price_daily_summaries +dynamic_price_components"
 
 
@@ -25,13 +27,13 @@ def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) 
     return datetime(year, month, day, hour, minute, tzinfo=ZONE).astimezone(UTC)
 
 
-def write_pricing_config(config_dir: Path, **overrides: object) -> Path:
-    """configs/pricing/sce.yaml in `config_dir`: the shipped config with `overrides`."""
-    data = yaml.safe_load(SHIPPED_CONFIG.read_text())
+def write_pricing_config(config_dir: Path, name: str = "sce", **overrides: object) -> Path:
+    """configs/pricing/<name>.yaml in `config_dir`: the shipped config with `overrides`."""
+    data = yaml.safe_load((ROOT / "configs" / "pricing" / f"{name}.yaml").read_text())
     data.update(overrides)
     for key in [k for k, v in data.items() if v is None]:
         del data[key]
-    path = config_dir / "pricing" / "sce.yaml"
+    path = config_dir / "pricing" / f"{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -10,8 +10,11 @@ final as (
     select
         prices.utility,
         prices.program,
+        prices.market,
+        prices.cca,
         prices.rate_name,
         prices.representative_circuit_id,
+        prices.interval_minutes,
         prices.interval_start,
         components.component,
         components.price_type,

@@ -6,11 +6,13 @@ daily as (
     select
         utility,
         program,
+        market,
+        cca,
         rate_name,
         representative_circuit_id,
+        interval_minutes,
         interval_date_local,
         count(*) as interval_count,
-        max(interval_minutes) as interval_minutes,
         bool_and(price_status = 'Final') as is_final,
         min(price_usd_per_kwh) as min_price_usd_per_kwh,
         max(price_usd_per_kwh) as max_price_usd_per_kwh,
@@ -25,15 +27,25 @@ daily as (
         max(loaded_at) as loaded_at
     from prices
     group by
-        utility, program, rate_name, representative_circuit_id, interval_date_local
+        utility,
+        program,
+        market,
+        cca,
+        rate_name,
+        representative_circuit_id,
+        interval_minutes,
+        interval_date_local
 ),
 
 final as (
     select
         utility,
         program,
+        market,
+        cca,
         rate_name,
         representative_circuit_id,
+        interval_minutes,
         interval_date_local,
         interval_count,
         cast(

@@ -26,8 +26,8 @@ EXPORTS = {
         "ymax := bbox_max_lat) as bbox from marts.hosting_capacity_records"
     ),
     "dynamic_prices.parquet": (
-        "select * from marts.dynamic_prices order by utility, program, rate_name, "
-        "representative_circuit_id, interval_start"
+        "select * from marts.dynamic_prices order by utility, program, market, cca, rate_name, "
+        "representative_circuit_id, interval_minutes, interval_start"
     ),
 }
 GEOPARQUET_TYPES = {"POINT": "Point", "LINESTRING": "LineString", "POLYGON": "Polygon",

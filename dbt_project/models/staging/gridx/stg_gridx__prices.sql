@@ -7,6 +7,7 @@ renamed as (
         _dlt_id as price_interval_id,
         utility,
         program,
+        cca,
         rate_name,
         representative_circuit_id,
         market,
