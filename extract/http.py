@@ -339,13 +339,13 @@ class HttpClient:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(f"{too_big} (Content-Length {int(declared):,} bytes)")
-        chunks, size = [], 0
+        body = bytearray()  # one growing buffer: its size is the body's, however it arrives
         for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(f"{too_big} (stopped reading at {size:,} bytes)")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            if len(body) + len(chunk) > limit:
+                raise FetchError(f"{too_big} (stopped reading at {len(body) + len(chunk):,} "
+                                 "bytes)")
+            body += chunk
+        return bytes(body)
 
     def _timeout_problem(self, error: httpx.TimeoutException) -> str:
         if isinstance(error, DeadlineExceeded):

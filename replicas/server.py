@@ -56,7 +56,8 @@ class Fault:
     {"error": {"code": status, ...}}), `reset` (close the connection without an answer),
     `drip` (the real answer, status line and headers included, one byte every `seconds`),
     `endless` (HTTP 200 whose body never ends), `redirect` (HTTP `status` to `location`),
-    `rewrite` (the real answer with `find` replaced by `replace`, written in `encoding`).
+    `rewrite` (the real answer with each [find, replace] pair of `replacements` applied, the
+    replacements written in `encoding`).
     A request matches when `path_contains` is in its host+path and every `params` item equals
     the request's parameter. `times` is how often it fires (-1: always).
     """
@@ -69,8 +70,7 @@ class Fault:
     retry_after: float | None = None
     seconds: float = 0.0
     location: str = ""
-    find: str = ""
-    replace: str = ""
+    replacements: list[list[str]] = field(default_factory=list)
     encoding: str = "utf-8"
     fired: int = 0
 
@@ -157,8 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
                                        {"Location": fault.location}))
         if fault.kind == "rewrite":
             answer = state.dispatch(request)
-            answer.body = answer.body.replace(fault.find.encode(),
-                                              fault.replace.encode(fault.encoding))
+            for find, replace in fault.replacements:
+                answer.body = answer.body.replace(find.encode(), replace.encode(fault.encoding))
             return self._send(answer)
         if fault.kind == "arcgis_error":
             return self._send(Response.json({"error": {

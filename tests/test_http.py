@@ -2,13 +2,12 @@
 
 import math
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
+from hostile_network import AttemptedConnections, other_host_fixture  # noqa: F401 - fixture
 
 from extract.http import FetchError, HttpClient, RetryPolicy, redact
 from replicas.server import ReplicaServer, Response
@@ -214,50 +213,6 @@ def test_an_endless_answer_keeps_memory_bounded_by_the_limit(server):
     assert "larger than the 64 MB limit" in child.stderr
     peak_mb = int(child.stdout.strip())
     assert peak_mb < 64 + 100, f"peak RSS {peak_mb} MB reading an endless answer"
-
-
-class AttemptedConnections:
-    """Every TCP connection the client tries; only 127.0.0.1 may be reached at all."""
-
-    def __init__(self, monkeypatch):
-        self.addresses: list[tuple[str, int]] = []
-        real = socket.create_connection
-
-        def guarded(address, *args, **kwargs):
-            self.addresses.append(address)
-            if address[0] != "127.0.0.1":
-                raise ConnectionRefusedError(f"test guard: no connection to {address[0]}")
-            return real(address, *args, **kwargs)
-
-        monkeypatch.setattr(socket, "create_connection", guarded)
-
-    def hosts(self) -> set[str]:
-        return {host for host, _ in self.addresses}
-
-
-@pytest.fixture
-def other_host():
-    """A listener on 127.0.0.2, standing in for another host: it counts who calls."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.2", 0))
-    listener.listen()
-    listener.settimeout(0.1)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1], accepted
-    stop.set()
-    thread.join()
-    listener.close()
 
 
 def test_a_redirect_to_another_host_fails_naming_it_and_is_never_followed(
