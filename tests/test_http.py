@@ -192,15 +192,17 @@ def test_a_bad_limit_in_the_environment_is_an_error_naming_the_variable(monkeypa
         RetryPolicy.from_env()
 
 
+# Peak RSS from VmHWM: getrusage's ru_maxrss would carry over the forking pytest's own peak.
 MEMORY_PROBE = """
-import resource, sys
+import re, sys
 from extract.http import FetchError, HttpClient
 with HttpClient() as client:
     try:
         client.get_json(sys.argv[1])
     except FetchError as error:
         print(error, file=sys.stderr)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = open("/proc/self/status").read()
+print(int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
 """
 
 
