@@ -177,7 +177,7 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context, server_hostname=None, timeout=None):  # noqa: ANN001
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
         return _DeadlineStream(self._stream.start_tls(
             ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)))
 
@@ -191,13 +191,13 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     def __init__(self, backend: httpcore.NetworkBackend):
         self._backend = backend
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None,  # noqa: ANN001
+    def connect_tcp(self, host, port, timeout=None, local_address=None,
                     socket_options=None):
         return _DeadlineStream(self._backend.connect_tcp(
             host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address,
             socket_options))
 
-    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # noqa: ANN001
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
         return _DeadlineStream(self._backend.connect_unix_socket(
             path, _time_left(timeout, httpcore.ConnectTimeout), socket_options))
 
