@@ -11,7 +11,6 @@ and a draft `field_map`, for writing or repairing a config with
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ import yaml
 
 from extract.config import CANONICAL_FIELDS, CAPACITY_FIELDS, LayerConfig, UtilityConfig
 from extract.http import FetchError, HttpClient
+from extract.jsontext import AnswerFormatError, parse_json
 
 MONTH_ABBREVIATIONS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                        "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -118,7 +118,9 @@ def probe_service(client: HttpClient, url: str) -> str | None:
     if response.status_code >= 400:
         return f"HTTP {response.status_code}"
     try:
-        payload = json.loads(response.content)
+        payload = parse_json(response.content)
+    except AnswerFormatError as error:
+        return str(error)
     except ValueError:
         return "not JSON"
     if not isinstance(payload, dict):

@@ -53,7 +53,11 @@ class Fault:
     kind: `status` (HTTP `status`, with `retry_after` seconds for 429), `delay` (sleep
     `seconds`, then answer normally: a read timeout for a client with a shorter timeout),
     `truncate` (cut the real answer's body in half), `arcgis_error` (HTTP 200 carrying
-    {"error": {"code": status, ...}}), `reset` (close the connection without an answer).
+    {"error": {"code": status, ...}}), `reset` (close the connection without an answer),
+    `drip` (the real answer, status line and headers included, one byte every `seconds`),
+    `endless` (HTTP 200 whose body never ends), `redirect` (HTTP `status` to `location`),
+    `rewrite` (the real answer with each [find, replace] pair of `replacements` applied, the
+    replacements written in `encoding`).
     A request matches when `path_contains` is in its host+path and every `params` item equals
     the request's parameter. `times` is how often it fires (-1: always).
     """
@@ -65,6 +69,9 @@ class Fault:
     status: int = 500
     retry_after: float | None = None
     seconds: float = 0.0
+    location: str = ""
+    replacements: list[list[str]] = field(default_factory=list)
+    encoding: str = "utf-8"
     fired: int = 0
 
     def matches(self, request: Request) -> bool:
@@ -141,6 +148,18 @@ class _Handler(BaseHTTPRequestHandler):
             answer = state.dispatch(request)
             answer.body = answer.body[: max(1, len(answer.body) // 2)]
             return self._send(answer)
+        if fault.kind == "drip":
+            return self._drip(state.dispatch(request), fault.seconds)
+        if fault.kind == "endless":
+            return self._endless()
+        if fault.kind == "redirect":
+            return self._send(Response(fault.status, b"", "text/html",
+                                       {"Location": fault.location}))
+        if fault.kind == "rewrite":
+            answer = state.dispatch(request)
+            for find, replace in fault.replacements:
+                answer.body = answer.body.replace(find.encode(), replace.encode(fault.encoding))
+            return self._send(answer)
         if fault.kind == "arcgis_error":
             return self._send(Response.json({"error": {
                 "code": fault.status, "message": "Error performing query operation",
@@ -164,6 +183,30 @@ class _Handler(BaseHTTPRequestHandler):
                     state.faults.extend(Fault(**item) for item in json.loads(body or b"[]"))
                 return Response.json([vars(f) for f in state.faults])
         return Response.json({"error": f"unknown control endpoint {path}"}, 404)
+
+    def _drip(self, response: Response, seconds: float) -> None:
+        head = (f"HTTP/1.1 {response.status} OK\r\nContent-Type: {response.content_type}\r\n"
+                f"Content-Length: {len(response.body)}\r\n\r\n").encode()
+        self.close_connection = True
+        try:
+            for byte in head + response.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(seconds)
+        except OSError:
+            pass  # the client gave up: what a deadline is for
+
+    def _endless(self) -> None:
+        """A body without a length that never ends (until the client hangs up)."""
+        self.close_connection = True
+        chunk = b"[" + b"0," * 32_768
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Connection: close\r\n\r\n")
+            while True:
+                self.wfile.write(chunk)
+        except OSError:
+            pass
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

@@ -4,8 +4,10 @@ the utility fails clearly and keeps its previous data."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+from hostile_network import AttemptedConnections, other_host_fixture  # noqa: F401 - fixture
 
 from replicas.arcgis import fixture_features
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
@@ -204,3 +206,143 @@ def test_token_is_sent_and_never_stored_or_logged(world, monkeypatch, capsys):
     out = capsys.readouterr()
     for text in (repr(dump), out.out, out.err, error):
         assert secret not in text
+
+
+# --- hostile servers and odd values (issue 12, probes 5, 6, 7, 8, 12a) ---
+
+SECOND_PAGE = {"resultOffset": "500"}
+
+
+def ace_in_pages_of_500(world) -> None:
+    world.use_config("ace")
+    world.arcgis.set_quirks(*ACE, max_record_count=500)
+
+
+def assert_failed_keeping_previous(world, before: list | None, *fragments: str) -> str:
+    """ACE's last run failed with an error holding `fragments`; its rows are still `before`
+    (None: it never had any)."""
+    status, written, error, _ = world.runs("ace")[-1]
+    assert (status, written) == ("failed", 0)
+    for fragment in fragments:
+        assert fragment in error
+    if before is not None:
+        assert sorted(world.current_rows("ace")) == before
+    return error
+
+
+def test_a_page_redirected_to_another_host_fails_the_utility_and_is_not_followed(
+        world, other_host, monkeypatch):
+    port, accepted = other_host
+    connections = AttemptedConnections(monkeypatch)
+    ace_in_pages_of_500(world)
+    world.use_config("pepco")
+    world.server.add_fault("redirect", status=302, location=f"http://127.0.0.2:{port}/query",
+                           path_contains="FeatureServer/4/query", params=SECOND_PAGE, times=-1)
+    assert world.extract("--utility", "all") == 1
+    assert_failed_keeping_previous(world, None, f"redirected (HTTP 302) to http://127.0.0.2:{port}",
+                                   "FeatureServer/4/query")
+    assert accepted == [] and connections.hosts() == {"127.0.0.1"}
+    assert_exactly_once(world, "pepco", *PEPCO)  # the other utility loads
+
+
+def test_metadata_redirected_to_the_cloud_metadata_address_is_never_attempted(
+        world, monkeypatch):
+    connections = AttemptedConnections(monkeypatch)
+    world.use_config("ace")
+    world.server.add_fault("redirect", status=302, location="http://169.254.169.254/latest/",
+                           path_contains="FeatureServer/4", times=-1)
+    assert world.extract("--utility", "ace") == 1
+    assert "to http://169.254.169.254/latest/" in world.runs("ace")[-1][2]
+    assert connections.hosts() == {"127.0.0.1"}
+
+
+def test_a_dripping_page_fails_the_utility_at_the_deadline_keeping_previous_data(
+        world, monkeypatch):
+    ace_in_pages_of_500(world)
+    assert world.extract("--utility", "ace") == 0
+    before = sorted(world.current_rows("ace"))
+    world.arcgis.layer(*ACE).touch()
+    monkeypatch.setenv("HC_HTTP_DEADLINE_S", "1")
+    monkeypatch.setenv("HC_HTTP_ATTEMPTS", "2")
+    world.server.add_fault("drip", seconds=0.05, path_contains="FeatureServer/4/query",
+                           params=SECOND_PAGE, times=-1)
+    started = time.monotonic()
+    assert world.extract("--utility", "ace") == 1
+    assert time.monotonic() - started < 30
+    assert_failed_keeping_previous(world, before, "1 s deadline per request (HC_HTTP_DEADLINE_S)",
+                                   "resultOffset=500")
+
+
+def test_an_endless_page_fails_the_utility_at_the_size_limit_keeping_previous_data(
+        world, monkeypatch):
+    ace_in_pages_of_500(world)
+    assert world.extract("--utility", "ace") == 0
+    before = sorted(world.current_rows("ace"))
+    world.arcgis.layer(*ACE).touch()
+    monkeypatch.setenv("HC_HTTP_MAX_RESPONSE_MB", "2")
+    world.server.add_fault("endless", path_contains="FeatureServer/4/query", params=SECOND_PAGE,
+                           times=-1)
+    assert world.extract("--utility", "ace") == 1
+    assert_failed_keeping_previous(world, before, "larger than the 2 MB limit", "resultOffset=500")
+
+
+def served_attributes_text(object_id: int, through: str) -> str:
+    """The served JSON text of a feature's attributes, from OBJECTID up to field `through`."""
+    attributes = next(f["attributes"] for f in fixture_features(*ACE)
+                      if f["attributes"]["OBJECTID"] == object_id)
+    names = list(attributes)[:list(attributes).index(through) + 1]
+    return ",".join(f"{json.dumps(n)}:{json.dumps(attributes[n])}" for n in names)
+
+
+def rewritten_attribute(object_id: int, field: str, written: str) -> list[str]:
+    """A [find, replace] pair for a `rewrite` fault: the feature's `field` written so."""
+    served = served_attributes_text(object_id, field)
+    return [served, served[:served.rindex(":") + 1] + written]
+
+
+def test_a_page_repeating_a_key_fails_the_utility_naming_the_key_and_others_load(world):
+    ace_in_pages_of_500(world)
+    world.use_config("pepco")
+    served = served_attributes_text(2, "HC_KW")
+    world.server.add_fault("rewrite", path_contains="FeatureServer/4/query",
+                           replacements=[[served, served + ',"HC_KW":999999']], times=-1)
+    assert world.extract("--utility", "all") == 1
+    error = assert_failed_keeping_previous(world, None, "repeats the key 'HC_KW'")
+    assert "FeatureServer/4/query" in error
+    assert_exactly_once(world, "pepco", *PEPCO)
+
+
+def test_a_latin1_page_fails_the_utility_as_not_utf8_without_retrying(world):
+    ace_in_pages_of_500(world)
+    served = served_attributes_text(3, "SUBSTATION")
+    world.server.add_fault("rewrite", path_contains="FeatureServer/4/query",
+                           replacements=[[served, served[:-1] + ' Société"']], encoding="latin-1",
+                           times=-1)
+    assert world.extract("--utility", "ace") == 1
+    error = assert_failed_keeping_previous(world, None, "not UTF-8 (byte 0xE9")
+    assert "truncated" not in error
+    first_pages = [r for r in world.server.requests()
+                   if r["path"].endswith("/query") and r["params"].get("resultOffset") == "0"]
+    assert len(first_pages) == 1
+
+
+def test_odd_numbers_are_counted_unparseable_and_kept_as_written(world):
+    ace_in_pages_of_500(world)
+    assert world.extract("--utility", "ace") == 0
+    clean = json.loads(world.query("select unparseable_values from raw_arcgis.ingestion_runs")
+                       [-1][0])
+    world.arcgis.layer(*ACE).touch()
+    odd = [(1, '"1,5"'), (2, "NaN"), (3, "1e400"), (4, "1e300"), (5, "Infinity"), (6, '"1,500"')]
+    world.server.add_fault("rewrite", path_contains="FeatureServer/4/query", times=-1,
+                           replacements=[rewritten_attribute(i, "HC_KW", w) for i, w in odd]
+                           + [rewritten_attribute(7, "VOLTAGE_KV", "12470")])
+    assert world.extract("--utility", "ace") == 0
+    counted = json.loads(world.query("select unparseable_values from raw_arcgis.ingestion_runs")
+                         [-1][0])
+    assert counted["HC_KW"] == clean.get("HC_KW", 0) + 5  # all but "1,500"
+    assert counted["VOLTAGE_KV"] == clean.get("VOLTAGE_KV", 0) + 1
+    stored = dict(world.query("""
+        select source_object_id, raw_attributes->>'$.HC_KW' from raw_arcgis.features
+        where source_object_id <= 6 and ingestion_run_id = (
+            select run_id from raw_arcgis.ingestion_runs order by completed_at desc limit 1)"""))
+    assert stored == {1: "1,5", 2: "NaN", 3: "1e400", 4: "1e300", 5: "Infinity", 6: "1,500"}

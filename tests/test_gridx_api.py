@@ -161,3 +161,26 @@ def test_record_count_disagreeing_with_the_details_is_an_error(config):
              "priceDetails": []}
     with pytest.raises(AnswerError, match="recordCount says 24"):
         price_rows(config, window(), [entry])
+
+
+def test_an_answer_in_latin1_fails_the_window_as_not_utf8_without_retrying(replica, config,
+                                                                           client):
+    server = replica()
+    server.add_fault("rewrite", path_contains="getPricing", encoding="latin-1", times=-1,
+                     replacements=[['"CAISO-DAM"', '"CAISO-DAM Société"']])
+    result = fetch_window(client, config, window(), TODAY)
+    assert result.status == "failed" and result.rows == []
+    assert "not UTF-8 (byte 0xE9" in result.message and "rate TOU-EV-9S" in result.message
+    assert "truncated" not in result.message
+    assert len(pricing_requests(server)) == 1
+
+
+def test_an_answer_repeating_a_key_fails_the_window_naming_the_key(replica, config, client):
+    server = replica()
+    minutes = '"intervalLengthInMinutes": 60'
+    server.add_fault("rewrite", path_contains="getPricing", times=-1,
+                     replacements=[[minutes, f'{minutes}, "intervalLengthInMinutes": 15']])
+    result = fetch_window(client, config, window(), TODAY)
+    assert result.status == "failed" and result.rows == []
+    assert "repeats the key 'intervalLengthInMinutes'" in result.message
+    assert len(pricing_requests(server)) == 1

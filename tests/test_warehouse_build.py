@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from extract.config import load_config_file
+from extract.numbers import parse_number
 from replicas.arcgis import ArcGISReplica, fixture_features
 from replicas.arcgis.catalog import PHI_URL
 from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES
@@ -71,15 +72,6 @@ def marts(warehouse_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(warehouse_dir / "marts.duckdb"), read_only=True)
     con.execute("load spatial")
     return con
-
-
-def parse_number(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return None
 
 
 def expected_layer(code: str) -> tuple[int, float, str]:

@@ -22,14 +22,39 @@
               + canonical_flag_fields() + ['record_date']) }}
 {% endmacro %}
 
-{#- Text as published -> number: "1,234.5" parses, "", "N/A" and garbage become NULL. -#}
-{% macro parse_number(text) -%}
-    try_cast(nullif(replace(trim({{ text }}), ',', ''), '') as double)
+{#- What a number is, as extract/numbers.py says in words and counts during the extract;
+    tests/test_number_rule.py feeds one table of tricky values through both and checks they
+    agree. Plain decimals, signed, with an exponent, padded with blanks; commas only as
+    thousands separators in groups of three ("1,500" yes; "1,5", "12,34,567", "0,5" no). -#}
+{% macro number_pattern() -%}
+    [ \t\n\r]*[+-]?(([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]+)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r]*
+{%- endmacro %}
+
+{#- The largest magnitude a field can physically have, in the layer's unit: 10,000 MW of
+    hosting capacity (no feeder or substation comes near), 1,000 kV. Beyond it (1e300, and
+    "1e400", which a double reads as inf) a value is unparseable: never inf in a mart. -#}
+{% macro physical_bound(canonical_field, capacity_unit) -%}
+    {%- if canonical_field == 'voltage_kv' -%}
+        1000.0
+    {%- else -%}
+        (case {{ capacity_unit }} when 'kw' then 10000000.0 else 10000.0 end)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Text as published -> number within `max_abs`; "", "N/A", "1,5", NaN, 1e300 MW -> NULL. -#}
+{% macro parse_number(text, max_abs) -%}
+    (case
+        when
+            regexp_full_match({{ text }}, '{{ number_pattern() }}')
+            and abs(try_cast(regexp_replace({{ text }}, '[ \t\n\r,]', '', 'g') as double))
+            <= {{ max_abs }}
+            then try_cast(regexp_replace({{ text }}, '[ \t\n\r,]', '', 'g') as double)
+    end)
 {%- endmacro %}
 
 {#- A published value that is present but will not parse (counted, never fatal). -#}
-{% macro is_unparseable_number(text) -%}
-    ({{ text }} is not null and {{ parse_number(text) }} is null)
+{% macro is_unparseable_number(text, max_abs) -%}
+    ({{ text }} is not null and {{ parse_number(text, max_abs) }} is null)
 {%- endmacro %}
 
 {#- Capacity in the layer's unit -> MW. -#}

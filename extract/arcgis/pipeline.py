@@ -42,6 +42,7 @@ from extract.config import LayerConfig, UtilityConfig
 from extract.discovery import resolve_service_url
 from extract.faultpoints import maybe_die
 from extract.http import FetchError, HostLimiter, HttpClient, redact
+from extract.jsontext import non_finite_as_null, number_as_written
 from extract.warehouse_lock import retry_while_file_locked
 
 RAW_DATASET = "raw_arcgis"
@@ -153,8 +154,10 @@ def page_table(utility_code: str, layer_name: str, run_id: str, page: list) -> p
         "utility_code": pa.array([utility_code] * count, pa.string()),
         "source_layer": pa.array([layer_name] * count, pa.string()),
         "source_object_id": pa.array([f.object_id for f in page], pa.int64()),
-        "raw_attributes": pa.array([orjson.dumps(f.attributes) for f in page], pa.string()),
-        "geometry": pa.array([None if f.geometry is None else orjson.dumps(f.geometry)
+        "raw_attributes": pa.array([orjson.dumps(f.attributes, default=number_as_written)
+                                    for f in page], pa.string()),
+        "geometry": pa.array([None if f.geometry is None
+                              else orjson.dumps(f.geometry, default=non_finite_as_null)
                               for f in page], pa.string()),
         "ingestion_run_id": pa.array([run_id] * count, pa.string()),
     })
@@ -171,7 +174,7 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
             out_sr=config.out_sr, paging=config.paging, base_params=params,
             on_page=ProgressPrinter(f"{utility.utility_code}/{config.name}"))
         for page in reader.features():
-            counter.count(config.field_map, page)
+            counter.count(config.field_map, config.capacity_unit, page)
             if page:
                 yield page_table(utility.utility_code, config.name, run.run_id, page)
         run.records_fetched += reader.stats.features + reader.stats.duplicates_dropped

@@ -14,7 +14,6 @@ hours; 96, 92 or 100 quarter hours) fails the window, and nothing of it is store
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import httpx
 
 from extract.gridx.config import PricingConfig
 from extract.http import FetchError, HttpClient
+from extract.jsontext import AnswerFormatError, parse_json_exact
 
 # 204 messages that mean "nothing published for these days" rather than a bad request.
 NO_DATA_MESSAGE = re.compile(r"not available for any of the time period|\bno data\b", re.I)
@@ -94,7 +94,9 @@ def read_answer(response: httpx.Response) -> tuple[str, list[dict] | str]:
     if response.status_code != 200:
         raise AnswerError(f"HTTP {response.status_code}: {response.text[:200].strip()}")
     try:
-        payload = json.loads(response.content, parse_float=Decimal)
+        payload = parse_json_exact(response.content, parse_float=Decimal)
+    except AnswerFormatError as error:  # not UTF-8, a repeated key: a retry would not help
+        raise AnswerError(str(error)) from error
     except ValueError as error:
         raise AnswerError(f"invalid or truncated JSON ({len(response.content)} bytes)",
                           retry=True) from error

@@ -18,6 +18,7 @@ from extract.arcgis.layer import LayerReader, fetch_layer_metadata
 from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
 from extract.discovery import probe_service, resolve_service_url
 from extract.http import HttpClient
+from extract.numbers import parse_number
 from replicas.arcgis import ArcGISReplica, fixture_features
 from replicas.server import ReplicaServer
 
@@ -126,15 +127,6 @@ def test_self_hosted_map_servers_are_of_their_own_vintages(client):
     assert layers["duke"]["supportsPagination"] and layers["nationalgrid"]["supportsPagination"]
     assert layers["eversource"]["currentVersion"] < 10.3
     assert "supportsPagination" not in layers["eversource"]
-
-
-def parse_number(value: object) -> float | None:
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        return None
 
 
 @pytest.mark.parametrize(("utility", "layer"), LAYERS)

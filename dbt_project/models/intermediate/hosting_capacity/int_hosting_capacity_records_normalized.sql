@@ -12,16 +12,24 @@ parsed as (
     select
         extracted.*,
         {% for field in canonical_capacity_fields() %}
-            {{ to_mw(parse_number(field ~ '_text'), 'capacity_unit') }} as {{ field }},
+            {{ to_mw(
+                parse_number(field ~ '_text', physical_bound(field, 'capacity_unit')),
+                'capacity_unit'
+            ) }} as {{ field }},
         {% endfor %}
-        {{ parse_number('voltage_kv_text') }} as voltage_kv,
+        {{ parse_number('voltage_kv_text', physical_bound('voltage_kv', 'capacity_unit')) }}
+            as voltage_kv,
         {% for field in canonical_flag_fields() %}
             {{ parse_flag(field ~ '_text') }} as {{ field }},
         {% endfor %}
         {{ parse_record_date('record_date_text') }} as record_date,
         (
             {% for field in canonical_capacity_fields() + ['voltage_kv'] %}
-                cast({{ is_unparseable_number(field ~ '_text') }} as integer)
+                cast(
+                    {{ is_unparseable_number(
+                        field ~ '_text', physical_bound(field, 'capacity_unit')
+                    ) }} as integer
+                )
                 {{ "+" if not loop.last }}
             {% endfor %}
         ) as unparseable_value_count,
