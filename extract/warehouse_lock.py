@@ -7,7 +7,8 @@ whole run. A second writer waits up to `HC_WAREHOUSE_WAIT_S` seconds, then stops
 
 DuckDB's own file lock is separate: a reader (`duckdb -readonly`, a BI tool) holding
 `hosting_capacity.duckdb` makes every read-write open fail at once. Writers retry such opens
-until the reader lets go or the same wait runs out, so a reader delays a load, never fails it.
+until the reader lets go (with no limit unless `HC_WAREHOUSE_WAIT_S` is set), so a reader
+delays a load, never fails it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,10 +34,10 @@ class WarehouseInUse(RuntimeError):
     """Another process writes (or reads) the warehouse and did not finish in time."""
 
 
-def wait_seconds() -> float:
+def wait_seconds(default: float = DEFAULT_WAIT_S) -> float:
     raw = os.environ.get("HC_WAREHOUSE_WAIT_S", "")
     try:
-        return float(raw) if raw.strip() else DEFAULT_WAIT_S
+        return float(raw) if raw.strip() else default
     except ValueError as error:
         raise WarehouseInUse(f"HC_WAREHOUSE_WAIT_S={raw!r} is not a number of seconds") from error
 
@@ -108,18 +110,25 @@ def lock_holder_in(error: BaseException) -> str:
     return describe_process(int(match.group(2))) if match else "another process"
 
 
-def retry_while_file_locked(action: Callable[[], T], what: str,
-                            wait_s: float | None = None) -> T:
-    """Run `action`; while another process holds the DuckDB file, wait and run it again."""
-    deadline = time.monotonic() + (wait_seconds() if wait_s is None else wait_s)
+def retry_while_file_locked(action: Callable[[], T], what: str) -> T:
+    """Run `action`; while another process holds the DuckDB file, wait and run it again.
+    A reader only delays a run: the wait has no limit unless HC_WAREHOUSE_WAIT_S sets one,
+    and says every minute who is being waited for."""
+    deadline = time.monotonic() + wait_seconds(default=float("inf"))
+    next_notice = time.monotonic()
     while True:
         try:
             return action()
         except Exception as error:
             if not is_file_lock_conflict(error):
                 raise
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 raise WarehouseInUse(
                     f"{what}: the warehouse file is held by {lock_holder_in(error)}; close "
                     "it (readers belong on marts.duckdb) and run again") from error
+            if now >= next_notice:
+                print(f"{what}: waiting for {lock_holder_in(error)} to close the warehouse "
+                      "file (readers belong on marts.duckdb)", file=sys.stderr, flush=True)
+                next_notice = now + 60
             time.sleep(_RETRY_EVERY_S)
