@@ -26,6 +26,7 @@ import dlt.common.libs.pyarrow  # noqa: F401
 import orjson
 import pyarrow as pa
 import pyarrow.parquet  # noqa: F401
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from extract import settings
@@ -215,30 +216,31 @@ def record_run_only(pipeline: dlt.Pipeline, *runs: RunRecord) -> None:
         load_pending(pipeline, f"recording runs of {', '.join(r.utility_code for r in runs)}")
 
 
+def execute(pipeline: dlt.Pipeline, what: str, statement: str, table: str,
+            *params: object) -> list[tuple]:
+    """Run one statement on a raw table ({table} in the statement), waiting out readers."""
+    def attempt() -> list[tuple]:
+        with pipeline.sql_client() as sql:
+            qualified = sql.make_qualified_table_name(table)
+            return sql.execute_sql(statement.format(table=qualified), *params) or []
+
+    return retry_while_file_locked(attempt, what)
+
+
 def recorded_status(pipeline: dlt.Pipeline, run: RunRecord) -> str | None:
     """The status already stored for this run id, if any (a load can commit and still raise)."""
-    def query() -> str | None:
-        with pipeline.sql_client() as sql:
-            rows = sql.execute_sql(
-                f"select status from {sql.make_qualified_table_name(RUNS_TABLE)} "
-                "where run_id = ?", run.run_id)
-        return rows[0][0] if rows else None
-
     try:
-        return retry_while_file_locked(query, f"{run.utility_code}: reading its run record")
-    except dlt.destinations.exceptions.DatabaseUndefinedRelation:
+        rows = execute(pipeline, f"{run.utility_code}: reading its run record",
+                       "select status from {table} where run_id = ?", RUNS_TABLE, run.run_id)
+    except DatabaseUndefinedRelation:
         return None
+    return rows[0][0] if rows else None
 
 
 def count_loaded(pipeline: dlt.Pipeline, run: RunRecord) -> int:
-    def query() -> int:
-        with pipeline.sql_client() as sql:
-            rows = sql.execute_sql(
-                f"select count(*) from {sql.make_qualified_table_name(FEATURES_TABLE)} "
-                "where ingestion_run_id = ?", run.run_id)
-        return rows[0][0]
-
-    return retry_while_file_locked(query, f"{run.utility_code}: counting its loaded rows")
+    return execute(pipeline, f"{run.utility_code}: counting its loaded rows",
+                   "select count(*) from {table} where ingestion_run_id = ?", FEATURES_TABLE,
+                   run.run_id)[0][0]
 
 
 def record_runs(runs: list[RunRecord]) -> None:
@@ -251,16 +253,11 @@ def record_runs(runs: list[RunRecord]) -> None:
 def prune_older_runs(pipeline: dlt.Pipeline, run: RunRecord) -> None:
     """Rows of runs older than this recorded success are never read again: delete them.
     Cleanup only: if it fails, the next success prunes them."""
-    def delete() -> None:
-        with pipeline.sql_client() as sql:
-            sql.execute_sql(
-                f"delete from {sql.make_qualified_table_name(FEATURES_TABLE)} "
-                "where utility_code = ? and ingestion_run_id <> ?", run.utility_code,
-                run.run_id)
-
     try:
         with _LOAD_LOCK:
-            retry_while_file_locked(delete, f"{run.utility_code}: pruning older runs")
+            execute(pipeline, f"{run.utility_code}: pruning older runs",
+                    "delete from {table} where utility_code = ? and ingestion_run_id <> ?",
+                    FEATURES_TABLE, run.utility_code, run.run_id)
     except Exception as error:  # noqa: BLE001 - the run succeeded; leftovers are harmless
         run.notes.append(f"older rows not pruned yet: {error}")
 
