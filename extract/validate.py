@@ -11,7 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from extract import settings
-from extract.config import ConfigProblem, is_config_file, load_utility_configs
+from extract.config import (
+    ConfigProblem,
+    is_config_file,
+    load_utility_configs,
+    unverified_facts,
+)
 
 
 def stray_file_problems(directory: Path) -> list[ConfigProblem]:
@@ -55,10 +60,15 @@ def validate_all_configs() -> int:
     problems = stray_file_problems(config_dir / "utilities") + problems
     priced, pricing_checked = pricing_problems(config_dir)
     count = print_problems(problems) + print_problems(priced)
+    broken = {p.file for p in problems}
+    warnings = [w for c in configs if c.is_supported and str(c.source_file) not in broken
+                for w in unverified_facts(c)]
+    print_problems(f"warning: {w}" for w in warnings)
     supported = sum(1 for c in configs if c.is_supported)
     pricing_note = "checked" if pricing_checked else "not checked (no extract.gridx module)"
     summary = (f"{count} problem{'s' if count != 1 else ''} in {config_dir}: "
                f"{len(configs)} utility configs ({supported} supported); pricing configs "
-               f"{pricing_note}")
+               f"{pricing_note}; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} "
+               "(unverified facts and resolved conflicts)")
     print(summary)
     return 1 if count else 0

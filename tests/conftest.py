@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,10 @@ from replicas.arcgis import ArcGISReplica
 from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[1]
+# The replicas are test doubles under tests/doubles; child processes import them too.
+DOUBLES = REPO / "tests" / "doubles"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(DOUBLES), os.environ.get("PYTHONPATH", "")) if p)
 
 
 @pytest.fixture(autouse=True)

@@ -124,7 +124,8 @@ def discover_utility(configs: list[UtilityConfig], code: str) -> int:
     if config is None:
         print(f"error: unknown utility {code!r}", file=sys.stderr)
         return 2
-    with HttpClient() as client:
+    headers = {k: v for layer in config.layers for k, v in layer.request_headers.items()}
+    with HttpClient(headers=headers) as client:
         try:
             print(discover(config, client))
         except FetchError as error:

@@ -240,7 +240,8 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
     try:
         params = auth_params(utility)
         secrets = tuple(params.values())
-        with HttpClient(limiter=limiter, secrets=secrets) as client:
+        headers = {k: v for layer in utility.layers for k, v in layer.request_headers.items()}
+        with HttpClient(limiter=limiter, secrets=secrets, headers=headers) as client:
             planned = plan_layers(utility, client, params)
             run.source_url = " ".join(redact(p.metadata.url, secrets) for p in planned)
             run.layer_fingerprints = {p.config.name: p.fingerprint for p in planned}

@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 # A fixed day, so the quarterly names tried do not depend on the clock: Q4 2026.
 TODAY = datetime.date(2026, 11, 23)
 POLYGON_UTILITIES = {"bge", "peco"}  # grid squares and quads; every other layer is lines
-EXELON_ROOT = "https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services"
-XCEL_ROOT = "https://services1.arcgis.com/eM84fwjsSggLQk61/arcgis/rest/services"
-DOMINION_ROOT = "https://services1.arcgis.com/JrAaMMksMPSYLfV0/arcgis/rest/services"
+EXELON_ROOT = "https://services3.arcgis.com/ProtocolExelon01/arcgis/rest/services"
+XCEL_ROOT = "https://services1.arcgis.com/ProtocolXcel0001/arcgis/rest/services"
+DOMINION_ROOT = "https://services1.arcgis.com/ProtocolDomin001/arcgis/rest/services"
 NEWEST = {
     "comed": f"{EXELON_ROOT}/ComEd_PV_Hosting_Capacity_SEP2026/FeatureServer",
     "xcel_mn": f"{XCEL_ROOT}/NSP_HCA_Popup_Layer_October_2026/FeatureServer",

@@ -8,9 +8,9 @@ from replicas.arcgis import ArcGISReplica
 from replicas.arcgis.catalog import BENCH_URL, PGE_URL, PHI_URL, SCE_URL
 from replicas.server import ReplicaServer
 
-PGE_ROOT = "https://services2.arcgis.com/mJaJSax0KPHoCNB6/ArcGIS/rest/services"
-EXELON_ROOT = "https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services"
-SCE_ROOT = "https://drpep.sce.com/arcgis/rest/services"
+PGE_ROOT = "https://services2.arcgis.com/ProtocolPgeOrg01/ArcGIS/rest/services"
+EXELON_ROOT = "https://services3.arcgis.com/ProtocolExelon01/arcgis/rest/services"
+SCE_ROOT = "https://sce.protocol.example/arcgis/rest/services"
 
 
 def test_online_organisation_lists_its_hosted_services_with_urls(arcgis):
@@ -125,8 +125,8 @@ def test_pjson_is_the_same_answer_pretty_printed(arcgis):
 
 
 def test_rest_info_tells_where_tokens_come_from(arcgis):
-    info = arcgis.get("https://drpep.sce.com/arcgis/rest/info", f="json")
-    assert info["authInfo"]["tokenServicesUrl"] == "https://drpep.sce.com/arcgis/tokens/"
+    info = arcgis.get("https://sce.protocol.example/arcgis/rest/info", f="json")
+    assert info["authInfo"]["tokenServicesUrl"] == "https://sce.protocol.example/arcgis/tokens/"
 
 
 def test_default_replica_serves_every_built_in_host():

@@ -24,6 +24,9 @@ def model(dbt, session):
         or ("config has problems: run python -m extract validate-configs"
             if str(c.source_file) in broken else None),
         "notes": c.notes,
+        "attribution": c.attribution,
+        "terms": c.terms,
+        "capacity_kinds": sorted({k for layer in c.layers for k in layer.capacity_kinds}),
         "config_file": c.source_file.name,
     } for c in configs]
     schema = pa.schema([
@@ -32,6 +35,7 @@ def model(dbt, session):
         ("states", pa.list_(pa.string())), ("data_source_type", pa.string()),
         ("requires_auth", pa.bool_()), ("service_url", pa.string()),
         ("is_supported", pa.bool_()), ("unsupported_reason", pa.string()),
-        ("notes", pa.string()), ("config_file", pa.string()),
+        ("notes", pa.string()), ("attribution", pa.string()), ("terms", pa.string()),
+        ("capacity_kinds", pa.list_(pa.string())), ("config_file", pa.string()),
     ])
     return pa.Table.from_pylist(rows, schema=schema)
