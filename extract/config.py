@@ -93,6 +93,7 @@ class LayerConfig:
     unattributable_lists: tuple[str, ...] = ()  # a list here names no single item: NULL
     request_headers: dict[str, str] = field(default_factory=dict)
     evidence: Evidence | None = None
+    declares_kind: bool = True  # False: capacity_kind absent, read as generation
 
     @property
     def layer_url(self) -> str:
@@ -488,8 +489,6 @@ def _parse_layer(check: _Checker, layer: dict, base: dict, at: str,
     if why:
         check.problem(f"{at}url_pattern", why)
     field_map = check.field_map(merged.get("field_map"), at) if "field_map" in merged else {}
-    if "capacity_kind" not in merged:
-        check.problem(f"{at}capacity_kind", "missing required key: generation or load")
     capacity_kind = check.choice(merged, "capacity_kind", CAPACITY_KINDS, "generation", at)
     if field_map and SECOND_KIND_FIELDS["load" if capacity_kind == "generation"
                                         else "generation"] in field_map.values():
@@ -525,6 +524,7 @@ def _parse_layer(check: _Checker, layer: dict, base: dict, at: str,
         unattributable_lists=unattributable,
         request_headers=_headers(check, merged, at),
         evidence=_evidence(check, merged, at),
+        declares_kind="capacity_kind" in merged,
     )
 
 
@@ -739,6 +739,8 @@ def unverified_facts(config: UtilityConfig) -> list[ConfigProblem]:
     for layer in config.layers:
         at = f"layer {layer.name}"
         evidence = layer.evidence or Evidence()
+        if not layer.declares_kind:
+            warn(f"{at}: capacity_kind", "not declared: read as generation")
         if layer.evidence is None:
             warn(at, "no evidence block: its URL, unit and fields are all unverified")
         for name, fact in (("url", evidence.url), ("unit", evidence.unit)):

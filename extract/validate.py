@@ -7,6 +7,7 @@ pricing configs by extract.gridx.config when that module is installed.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -53,6 +54,17 @@ def print_problems(problems: Iterable[object]) -> int:
     return count
 
 
+def print_warnings(warnings: list[ConfigProblem]) -> None:
+    """Unverified facts and resolved conflicts, on stderr: they never fail the check, and
+    the problem lines on stdout stay one per problem."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if warnings:
+        print(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: facts no dated "
+              "source backs, and conflicts between sources the configs resolved",
+              file=sys.stderr)
+
+
 def validate_all_configs() -> int:
     """Check every utility and pricing config under settings.config_dir(). 0: all good."""
     config_dir = settings.config_dir()
@@ -63,12 +75,11 @@ def validate_all_configs() -> int:
     broken = {p.file for p in problems}
     warnings = [w for c in configs if c.is_supported and str(c.source_file) not in broken
                 for w in unverified_facts(c)]
-    print_problems(f"warning: {w}" for w in warnings)
+    print_warnings(warnings)
     supported = sum(1 for c in configs if c.is_supported)
     pricing_note = "checked" if pricing_checked else "not checked (no extract.gridx module)"
     summary = (f"{count} problem{'s' if count != 1 else ''} in {config_dir}: "
                f"{len(configs)} utility configs ({supported} supported); pricing configs "
-               f"{pricing_note}; {len(warnings)} warning{'s' if len(warnings) != 1 else ''} "
-               "(unverified facts and resolved conflicts)")
+               f"{pricing_note}")
     print(summary)
     return 1 if count else 0
