@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 

@@ -5,8 +5,9 @@ Public names:
   `LayerSpec` (quirks, `touch()`, `add_features()`, `remove_features()`, `revise_features()`).
 - `fixture_features(service_url, layer_index)`: the built-in catalog's features as served.
 - `default_catalog()`: the utilities' services built from recorded evidence (plus the bench);
-  `protocol_catalog()`: synthetic services for the engine's own tests; `bench_service(...)`; `ServiceSpec`,
-  `LayerSpec`, `FieldSpec`, `Quirks`, `Grid`, `Region`, `IdLayout` to write new entries.
+  `protocol_catalog()`: synthetic services for the engine's own tests; `bench_service(...)`;
+  `ServiceSpec`, `LayerSpec`, `FieldSpec`, `Quirks`, `Grid`, `Region`, `IdLayout` to write
+  new entries.
 """
 
 from replicas.arcgis.catalog import bench_service, protocol_catalog
