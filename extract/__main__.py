@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     all_parser = commands.add_parser("all", help="hosting capacity for every supported utility, "
                                      "then pricing")
     all_parser.add_argument("--force", action="store_true", help="refetch unchanged layers")
+    all_parser.add_argument("--strict", action="store_true",
+                            help="refuse layers whose count fell sharply (see hosting-capacity)")
     add_hosting_capacity_arguments(commands.add_parser(
         "hosting-capacity", help="extract utilities' ArcGIS hosting-capacity layers"))
     add_pricing_arguments(commands.add_parser("pricing", help="extract GridX dynamic prices"))
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_hosting_capacity(args)
     if args.command == "pricing":
         return run_pricing(args)
-    hc_status = run_all_hosting_capacity(force=args.force)
+    hc_status = run_all_hosting_capacity(force=args.force, strict=args.strict)
     pricing_status = run_pricing_defaults()
     return 1 if (hc_status or pricing_status) else 0
 

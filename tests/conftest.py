@@ -45,6 +45,12 @@ class ExtractWorld:
         self.write_config(code, data)
         return data
 
+    def use_utility_config(self, code: str) -> dict:
+        """Copy the shipped configs/utilities/<code>.yaml (built from evidence) unchanged."""
+        data = yaml.safe_load((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+        self.write_config(code, data)
+        return data
+
     def write_config(self, code: str, data: dict) -> None:
         path = self.config_dir / "utilities" / f"{code}.yaml"
         path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -82,6 +88,20 @@ def world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
     (config_dir / "utilities").mkdir(parents=True)
     warehouse_dir = tmp_path / "warehouse"
     arcgis = ArcGISReplica(protocol_catalog())
+    with ReplicaServer(apps=[arcgis]) as server:
+        monkeypatch.setenv("HC_REPLICA_URL", server.url)
+        monkeypatch.setenv("HC_CONFIG_DIR", str(config_dir))
+        monkeypatch.setenv("HC_WAREHOUSE_DIR", str(warehouse_dir))
+        yield ExtractWorld(arcgis, server, config_dir, warehouse_dir)
+
+
+@pytest.fixture
+def evidence_world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
+    """Like `world`, on the utilities' replicas built from recorded evidence."""
+    config_dir = tmp_path / "configs"
+    (config_dir / "utilities").mkdir(parents=True)
+    warehouse_dir = tmp_path / "warehouse"
+    arcgis = ArcGISReplica()
     with ReplicaServer(apps=[arcgis]) as server:
         monkeypatch.setenv("HC_REPLICA_URL", server.url)
         monkeypatch.setenv("HC_CONFIG_DIR", str(config_dir))

@@ -22,6 +22,7 @@
         layer_fingerprints json,
         unparseable_values json,
         notes json,
+        layer_counts json,
         _dlt_load_id varchar not null,
         _dlt_id varchar not null
     );
