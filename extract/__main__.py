@@ -24,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_hosting_capacity_arguments(commands.add_parser(
         "hosting-capacity", help="extract utilities' ArcGIS hosting-capacity layers"))
     add_pricing_arguments(commands.add_parser("pricing", help="extract GridX dynamic prices"))
-    commands.add_parser("validate-configs", help="check every YAML config; one line per problem")
+    validate = commands.add_parser("validate-configs",
+                                   help="check every YAML config; one line per problem")
+    validate.add_argument("--live", action="store_true",
+                          help="fetch each supported layer's metadata and report drift")
+    validate.add_argument("--utility", help="with --live: one utility_code")
     return parser
 
 
@@ -56,7 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate-configs":
         from extract.validate import validate_all_configs
 
-        return validate_all_configs()
+        status = validate_all_configs()
+        if args.live:
+            from extract.live_check import validate_live
+
+            return max(status, validate_live(args.utility))
+        return status
     import extract.arcgis.pipeline  # noqa: F401 - dlt, pyarrow, pandas: loaded before the freeze
     from extract.arcgis.cli import run_all_hosting_capacity, run_hosting_capacity
     from extract.gridx.cli import run_pricing, run_pricing_defaults
