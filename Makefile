@@ -12,6 +12,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 export PYTHONDONTWRITEBYTECODE := 1
+# The replicas (test doubles standing in for the utilities' servers) and the demo and bench
+# runners beside them.
+DOUBLES := $(CURDIR)/tests/doubles
 
 .PHONY: setup demo test extract build lint bench docs clean lock
 
@@ -25,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m replicas demo
+	PYTHONPATH=$(DOUBLES) $(PY) -m replicas demo
 
 extract: setup
 	$(PY) -m extract all
@@ -38,11 +41,11 @@ test: setup
 	$(MAKE) lint
 
 lint: setup
-	$(BIN)/ruff check extract replicas tests scripts
+	$(BIN)/ruff check extract tests scripts
 	cd dbt_project && $(BIN)/sqlfluff lint models tests
 
 bench: setup
-	$(PY) -m replicas.bench
+	PYTHONPATH=$(DOUBLES) $(PY) -m replicas.bench
 
 docs: setup
 	cd dbt_project && $(BIN)/dbt docs generate

@@ -22,10 +22,16 @@ def build_parser() -> argparse.ArgumentParser:
     all_parser = commands.add_parser("all", help="hosting capacity for every supported utility, "
                                      "then pricing")
     all_parser.add_argument("--force", action="store_true", help="refetch unchanged layers")
+    all_parser.add_argument("--strict", action="store_true",
+                            help="refuse layers whose count fell sharply (see hosting-capacity)")
     add_hosting_capacity_arguments(commands.add_parser(
         "hosting-capacity", help="extract utilities' ArcGIS hosting-capacity layers"))
     add_pricing_arguments(commands.add_parser("pricing", help="extract GridX dynamic prices"))
-    commands.add_parser("validate-configs", help="check every YAML config; one line per problem")
+    validate = commands.add_parser("validate-configs",
+                                   help="check every YAML config; one line per problem")
+    validate.add_argument("--live", action="store_true",
+                          help="fetch each supported layer's metadata and report drift")
+    validate.add_argument("--utility", help="with --live: one utility_code")
     return parser
 
 
@@ -70,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate-configs":
         from extract.validate import validate_all_configs
 
-        return validate_all_configs()
+        status = validate_all_configs()
+        if args.live:
+            from extract.live_check import validate_live
+
+            return max(status, validate_live(args.utility))
+        return status
     if not writes_warehouse(args):
         return run_command(args)
     try:
@@ -92,7 +103,7 @@ def run_command(args: argparse.Namespace) -> int:
         return run_hosting_capacity(args)
     if args.command == "pricing":
         return run_pricing(args)
-    hc_status = run_all_hosting_capacity(force=args.force)
+    hc_status = run_all_hosting_capacity(force=args.force, strict=args.strict)
     pricing_status = run_pricing_defaults()
     return 1 if (hc_status or pricing_status) else 0
 

@@ -8,7 +8,7 @@ in dbt_project/models/staging/configs) so field maps never get copied into SQL.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +18,7 @@ CANONICAL_FIELDS = (
     "feeder_id_external", "feeder_name", "substation_name",
     "hosting_capacity_mw", "hosting_capacity_min_mw", "hosting_capacity_max_mw",
     "load_capacity_mw", "generation_capacity_peak_mw", "generation_capacity_offpeak_mw",
-    "installed_dg_mw", "queued_dg_mw", "remaining_capacity_mw",
+    "installed_dg_mw", "queued_dg_mw", "remaining_capacity_mw", "generation_capacity_mw",
     "constraining_metric", "voltage_kv", "phase_config", "is_overhead", "is_network",
     "record_date",
 )  # fmt: skip
@@ -30,8 +30,13 @@ DATA_SOURCE_TYPES = (
 )  # fmt: skip
 ARCGIS_SOURCE_TYPES = ("arcgis_feature", "arcgis_map", "exelon", "xcel")
 DISCOVERY_METHODS = ("static", "quarterly_name", "catalog_scan")
-CAPACITY_UNITS = ("kw", "mw")
+CAPACITY_UNITS = ("kw", "mw", "kva", "mva")
 CAPACITY_KINDS = ("generation", "load")
+# What one row of a layer is: feeders roll up distinct feeder ids, never rows.
+ROW_GRAINS = ("line_section", "feeder", "grid_cell", "dissolved_multipart", "point", "bus",
+              "vertex", "unknown")
+# The canonical field holding the *other* kind's capacity when one row carries both.
+SECOND_KIND_FIELDS = {"generation": "load_capacity_mw", "load": "generation_capacity_mw"}
 SEMANTICS = ("gross", "net")
 PAGING_MODES = ("auto", "offset", "object_ids")
 
@@ -40,12 +45,15 @@ UTILITY_KEYS = {
     "requires_auth", "service_url", "layer_index", "page_size", "out_sr", "capacity_unit",
     "url_discovery_method", "url_pattern", "field_map", "layers", "where", "auth_token_env",
     "notes", "hosting_capacity_semantics", "capacity_kind", "paging", "catalog_entries",
+    "row_grain", "sentinels", "censored_at", "field_units", "text_values", "value_lists",
+    "request_headers", "evidence", "terms",
 }
 REQUIRED_KEYS = ("utility_code", "utility_name", "states", "data_source_type", "requires_auth")
 LAYER_KEYS = {
     "name", "service_url", "layer_index", "page_size", "out_sr", "capacity_unit", "field_map",
     "where", "hosting_capacity_semantics", "capacity_kind", "paging", "url_discovery_method",
-    "url_pattern", "notes",
+    "url_pattern", "notes", "row_grain", "sentinels", "censored_at", "field_units",
+    "text_values", "value_lists", "request_headers", "evidence",
 }
 CODE_PATTERN = re.compile(r"^[a-z0-9_]+$")
 STATE_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -73,10 +81,61 @@ class LayerConfig:
     paging: str = "auto"
     url_discovery_method: str = "static"
     url_pattern: str | None = None
+    row_grain: str = "unknown"
+    # source field -> values that mean "not measured" (-1, 'NA'): NULL, never a capacity
+    sentinels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # source field -> the study's ceiling in that field's unit: a value at it is a lower bound
+    censored_at: dict[str, float] = field(default_factory=dict)
+    field_units: dict[str, str] = field(default_factory=dict)  # source field -> its own unit
+    text_values: dict[str, float] = field(default_factory=dict)  # 'NO CAPACITY' -> 0
+    list_separator: str | None = None
+    aligned_lists: tuple[str, ...] = ()  # comma lists split into one record per item
+    unattributable_lists: tuple[str, ...] = ()  # a list here names no single item: NULL
+    request_headers: dict[str, str] = field(default_factory=dict)
+    evidence: Evidence | None = None
+    declares_kind: bool = True  # False: capacity_kind absent, read as generation
 
     @property
     def layer_url(self) -> str:
         return f"{self.service_url.rstrip('/')}/{self.layer_index}"
+
+    def unit_of(self, source_field: str) -> str:
+        return self.field_units.get(source_field, self.capacity_unit)
+
+    @property
+    def capacity_kinds(self) -> tuple[str, ...]:
+        """The layer's kind, and the other kind when one row carries both."""
+        second = SECOND_KIND_FIELDS[self.capacity_kind]
+        other = "load" if self.capacity_kind == "generation" else "generation"
+        return (self.capacity_kind, other) if second in self.field_map.values() else (
+            self.capacity_kind,)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Where one fact of a config comes from: a source and the date it was seen, or why it
+    is not verified."""
+
+    source: str | None = None
+    date: str | None = None
+    unverified: str | None = None
+    type: str | None = None  # the field's esri type as the source recorded it
+
+    @property
+    def is_verified(self) -> bool:
+        return bool(self.source and self.date) and not self.unverified
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: Fact | None = None
+    unit: Fact | None = None
+    row_grain: Fact | None = None
+    fields: dict[str, Fact] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+
+    def field_fact(self, name: str) -> Fact | None:
+        return self.fields.get(name)
 
 
 @dataclass(frozen=True)
@@ -94,6 +153,8 @@ class UtilityConfig:
     notes: str | None = None
     layers: tuple[LayerConfig, ...] = ()
     catalog_entries: tuple[str, ...] = ()
+    attribution: str | None = None  # the credit the publisher asks for, exactly
+    terms: str | None = None  # stated terms of use (e.g. "not for redistribution")
 
     @property
     def is_supported(self) -> bool:
@@ -260,6 +321,155 @@ def check_service_form(url: str) -> str | None:
             "(the layer number goes in layer_index)")
 
 
+HEADER_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+FORBIDDEN_HEADERS = ("authorization", "cookie", "host", "user-agent")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EVIDENCE_KEYS = {"url", "unit", "row_grain", "fields", "conflicts"}
+FACT_KEYS = {"source", "date", "unverified", "type", "note"}
+
+
+def _mapped_fields_option(check: _Checker, merged: dict, key: str, at: str,
+                          field_map: dict[str, str], parse) -> dict:
+    """A mapping keyed by source fields of the field_map (sentinels, censored_at...)."""
+    value = merged.get(key) or {}
+    if not isinstance(value, dict):
+        check.problem(f"{at}{key}", "must be a mapping of source field -> value")
+        return {}
+    parsed = {}
+    for source, item in value.items():
+        if field_map and source not in field_map:
+            check.problem(f"{at}{key}.{source}", "names a field the field_map does not map")
+            continue
+        result, why = parse(item)
+        if why:
+            check.problem(f"{at}{key}.{source}", why)
+            continue
+        parsed[str(source)] = result
+    return parsed
+
+
+def _sentinel_list(item: object) -> tuple[tuple[str, ...] | None, str | None]:
+    items = item if isinstance(item, list) else [item]
+    if not items or not all(isinstance(v, int | float | str) and not isinstance(v, bool)
+                            for v in items):
+        return None, "must be a value or a list of values (numbers or texts) meaning 'not measured'"
+    return tuple(str(v) for v in items), None
+
+
+def _ceiling(item: object) -> tuple[float | None, str | None]:
+    if isinstance(item, bool) or not isinstance(item, int | float) or item <= 0:
+        return None, "must be a positive number: the study's ceiling in the field's unit"
+    return float(item), None
+
+
+def _unit(item: object) -> tuple[str | None, str | None]:
+    if item not in CAPACITY_UNITS:
+        return None, f"{item!r} is not one of {', '.join(CAPACITY_UNITS)}"
+    return str(item), None
+
+
+def _text_values(check: _Checker, merged: dict, at: str) -> dict[str, float]:
+    value = merged.get("text_values") or {}
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
+            for k, v in value.items()):
+        check.problem(f"{at}text_values", "must map published texts to numbers, e.g. "
+                      "'NO CAPACITY': 0")
+        return {}
+    return {k.strip().upper(): float(v) for k, v in value.items()}
+
+
+def _value_lists(check: _Checker, merged: dict, at: str, field_map: dict[str, str]
+                 ) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    value = merged.get("value_lists")
+    if value is None:
+        return None, (), ()
+    if not isinstance(value, dict) or not isinstance(value.get("separator"), str) or not (
+            value["separator"]):
+        check.problem(f"{at}value_lists", "must be a mapping with a `separator` and lists "
+                      "`aligned` and/or `unattributable` of source fields")
+        return None, (), ()
+    check.unknown_keys(value, {"separator", "aligned", "unattributable"}, f"{at}value_lists.")
+    groups = []
+    for key in ("aligned", "unattributable"):
+        names = value.get(key) or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            check.problem(f"{at}value_lists.{key}", "must be a list of source fields")
+            names = []
+        for name in names:
+            if name not in field_map:
+                check.problem(f"{at}value_lists.{key}", f"{name!r} is not in the field_map")
+        groups.append(tuple(n for n in names if n in field_map))
+    return value["separator"], groups[0], groups[1]
+
+
+def _headers(check: _Checker, merged: dict, at: str) -> dict[str, str]:
+    value = merged.get("request_headers") or {}
+    if not isinstance(value, dict):
+        check.problem(f"{at}request_headers", "must be a mapping of header name -> value")
+        return {}
+    headers = {}
+    for name, text in value.items():
+        if not isinstance(name, str) or not HEADER_NAME_PATTERN.match(name):
+            check.problem(f"{at}request_headers", f"{name!r} is not a header name")
+        elif name.lower() in FORBIDDEN_HEADERS:
+            check.problem(f"{at}request_headers.{name}",
+                          "not settable here: credentials go in auth_token_env, and the "
+                          "extractor always names itself in User-Agent")
+        elif not isinstance(text, str) or any(ord(ch) < 32 for ch in text):
+            check.problem(f"{at}request_headers.{name}", "must be a one-line string")
+        else:
+            headers[name] = text
+    return headers
+
+
+def _fact(check: _Checker, value: object, at: str) -> Fact | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        check.problem(at, "must be {source: ..., date: YYYY-MM-DD} or {unverified: why}")
+        return None
+    check.unknown_keys(value, FACT_KEYS, f"{at}.")
+    date = value.get("date")
+    date = date.isoformat() if hasattr(date, "isoformat") else date
+    if value.get("unverified") is not None:
+        if not isinstance(value["unverified"], str) or not value["unverified"].strip():
+            check.problem(f"{at}.unverified", "must say why the fact is not verified")
+        return Fact(source=value.get("source"), date=date,
+                    unverified=str(value.get("unverified")), type=value.get("type"))
+    if not isinstance(value.get("source"), str) or not value["source"].strip():
+        check.problem(f"{at}.source", "must name the source (repository:path@commit or URL)")
+    if not isinstance(date, str) or not DATE_PATTERN.match(date):
+        check.problem(f"{at}.date", "must be the date the source saw it, YYYY-MM-DD")
+        date = None
+    return Fact(source=value.get("source"), date=date, type=value.get("type"))
+
+
+def _evidence(check: _Checker, merged: dict, at: str) -> Evidence | None:
+    value = merged.get("evidence")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        check.problem(f"{at}evidence", "must be a mapping with url, unit, fields")
+        return None
+    check.unknown_keys(value, EVIDENCE_KEYS, f"{at}evidence.")
+    fields = value.get("fields") or {}
+    if not isinstance(fields, dict):
+        check.problem(f"{at}evidence.fields", "must map source fields to facts")
+        fields = {}
+    conflicts = value.get("conflicts") or []
+    if not isinstance(conflicts, list) or not all(isinstance(c, str) for c in conflicts):
+        check.problem(f"{at}evidence.conflicts", "must be a list of texts")
+        conflicts = []
+    return Evidence(
+        url=_fact(check, value.get("url"), f"{at}evidence.url"),
+        unit=_fact(check, value.get("unit"), f"{at}evidence.unit"),
+        row_grain=_fact(check, value.get("row_grain"), f"{at}evidence.row_grain"),
+        fields={str(k): f for k, v in fields.items()
+                if (f := _fact(check, v, f"{at}evidence.fields.{k}")) is not None},
+        conflicts=tuple(conflicts))
+
+
 def _parse_layer(check: _Checker, layer: dict, base: dict, at: str,
                  default_name: str = "primary") -> LayerConfig:
     check.unknown_keys(layer, LAYER_KEYS, at)
@@ -279,6 +489,13 @@ def _parse_layer(check: _Checker, layer: dict, base: dict, at: str,
     if why:
         check.problem(f"{at}url_pattern", why)
     field_map = check.field_map(merged.get("field_map"), at) if "field_map" in merged else {}
+    capacity_kind = check.choice(merged, "capacity_kind", CAPACITY_KINDS, "generation", at)
+    if field_map and SECOND_KIND_FIELDS["load" if capacity_kind == "generation"
+                                        else "generation"] in field_map.values():
+        check.problem(f"{at}field_map", f"maps {SECOND_KIND_FIELDS[capacity_kind]!r}'s twin "
+                      f"of its own kind: a {capacity_kind} layer's own capacity is "
+                      "hosting_capacity_mw")
+    separator, aligned, unattributable = _value_lists(check, merged, at, field_map)
     return LayerConfig(
         name=name if isinstance(name, str) else default_name,
         service_url=service_url,
@@ -288,13 +505,26 @@ def _parse_layer(check: _Checker, layer: dict, base: dict, at: str,
         page_size=check.integer(merged, "page_size", 2000, at, low=1),
         out_sr=check.integer(merged, "out_sr", 4326, at, low=1),
         where=where if isinstance(where, str) else "1=1",
-        capacity_kind=check.choice(merged, "capacity_kind", CAPACITY_KINDS, "generation", at),
+        capacity_kind=capacity_kind,
         hosting_capacity_semantics=check.choice(
             merged, "hosting_capacity_semantics", SEMANTICS, "gross", at),
         paging=check.choice(merged, "paging", PAGING_MODES, "auto", at),
         url_discovery_method=discovery,
         url_pattern=merged.get("url_pattern") if isinstance(merged.get("url_pattern"), str)
         else None,
+        row_grain=check.choice(merged, "row_grain", ROW_GRAINS, "unknown", at),
+        sentinels=_mapped_fields_option(check, merged, "sentinels", at, field_map,
+                                        _sentinel_list),
+        censored_at=_mapped_fields_option(check, merged, "censored_at", at, field_map,
+                                          _ceiling),
+        field_units=_mapped_fields_option(check, merged, "field_units", at, field_map, _unit),
+        text_values=_text_values(check, merged, at),
+        list_separator=separator,
+        aligned_lists=aligned,
+        unattributable_lists=unattributable,
+        request_headers=_headers(check, merged, at),
+        evidence=_evidence(check, merged, at),
+        declares_kind="capacity_kind" in merged,
     )
 
 
@@ -350,6 +580,24 @@ def _check_auth(check: _Checker, data: dict) -> tuple[bool, str | None]:
     return requires_auth, token_env
 
 
+def _terms(check: _Checker, data: dict) -> dict[str, str]:
+    value = data.get("terms")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        check.problem("terms", "must be a mapping with attribution and/or terms")
+        return {}
+    check.unknown_keys(value, {"attribution", "terms", "source"}, "terms.")
+    found = {}
+    for key in ("attribution", "terms"):
+        if value.get(key) is not None:
+            if not isinstance(value[key], str) or not value[key].strip():
+                check.problem(f"terms.{key}", "must be a non-empty string")
+            else:
+                found[key] = value[key].strip()
+    return found
+
+
 def parse_config(data: object, path: Path) -> tuple[UtilityConfig | None, list[ConfigProblem]]:
     check = _Checker(str(path))
     if not isinstance(data, dict):
@@ -365,6 +613,7 @@ def parse_config(data: object, path: Path) -> tuple[UtilityConfig | None, list[C
     requires_auth, token_env = _check_auth(check, data)
     if data.get("service_url") is not None and check_url(data["service_url"]):
         check.problem("service_url", check_url(data["service_url"]))
+    terms = _terms(check, data)
     layers: list[LayerConfig] = []
     if source_type in ARCGIS_SOURCE_TYPES:
         layers = _parse_layers(check, data)
@@ -386,6 +635,8 @@ def parse_config(data: object, path: Path) -> tuple[UtilityConfig | None, list[C
         notes=check.text(data, "notes"),
         layers=tuple(layers),
         catalog_entries=_check_catalog_entries(check, data),
+        attribution=terms.get("attribution"),
+        terms=terms.get("terms"),
     )
     return config, check.problems
 
@@ -492,3 +743,41 @@ def duplicate_code_problems(configs: list[UtilityConfig]) -> list[ConfigProblem]
             problems.append(ConfigProblem(str(file), "utility_code",
                                           f"duplicate code {code!r} (also in {others})"))
     return problems
+
+
+def unverified_facts(config: UtilityConfig) -> list[ConfigProblem]:
+    """Every fact of a supported config that no dated source backs, and every conflict the
+    config resolved: warnings for `validate-configs`, never errors."""
+    warnings = []
+    file = str(config.source_file)
+
+    def warn(key: str, why: str) -> None:
+        warnings.append(ConfigProblem(file, key, why))
+
+    for layer in config.layers:
+        at = f"layer {layer.name}"
+        evidence = layer.evidence or Evidence()
+        if not layer.declares_kind:
+            warn(f"{at}: capacity_kind", "not declared: read as generation")
+        if layer.evidence is None:
+            warn(at, "no evidence block: its URL, unit and fields are all unverified")
+        for name, fact in (("url", evidence.url), ("unit", evidence.unit)):
+            if fact is None:
+                warn(f"{at}: evidence.{name}", "unverified: no source names it")
+            elif not fact.is_verified:
+                warn(f"{at}: evidence.{name}", f"unverified: {fact.unverified or 'no date'}")
+        if layer.row_grain == "unknown":
+            warn(f"{at}: row_grain", "unverified: no source says what one row is")
+        elif evidence.row_grain is not None and not evidence.row_grain.is_verified:
+            warn(f"{at}: evidence.row_grain", f"unverified: {evidence.row_grain.unverified}")
+        for source in layer.field_map:
+            fact = evidence.field_fact(source)
+            if fact is None:
+                warn(f"{at}: evidence.fields.{source}", "unverified: no source names this "
+                     "field")
+            elif not fact.is_verified:
+                warn(f"{at}: evidence.fields.{source}",
+                     f"unverified: {fact.unverified or 'no date'}")
+        for conflict in evidence.conflicts:
+            warn(f"{at}: conflict", conflict)
+    return warnings

@@ -44,6 +44,8 @@ MONTH_YEAR = re.compile(
 # Numeric dates: 2026_03, 202603, 2026-03-15.
 YEAR_MONTH = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[_\-]?(?P<month>0[1-9]|1[0-2])"
                         r"(?:[_\-]?\d{2})?(?!\d)")
+# Month first, as ComEd names March 2026: ComEd_EV_Load_Capacity_032026.
+MONTH_FIRST = re.compile(r"(?<![\d])(?P<month>0[1-9]|1[0-2])[_\-]?(?P<year>(?:19|20)\d{2})(?!\d)")
 
 
 class DiscoveryError(FetchError):
@@ -157,6 +159,8 @@ def service_date(name: str) -> tuple[int, int] | None:
     matches = [(int(m["year"]), MONTH_NUMBERS[m["month"].lower()])
                for m in MONTH_YEAR.finditer(name)]
     matches += [(int(m["year"]), int(m["month"])) for m in YEAR_MONTH.finditer(name)]
+    if not matches:
+        matches = [(int(m["year"]), int(m["month"])) for m in MONTH_FIRST.finditer(name)]
     return max(matches) if matches else None
 
 

@@ -239,13 +239,16 @@ class HttpClient:
     """A thread-safe client shared by every extract of one process."""
 
     def __init__(self, policy: RetryPolicy | None = None, limiter: HostLimiter | None = None,
-                 secrets: tuple[str, ...] = ()):
+                 secrets: tuple[str, ...] = (), headers: Mapping[str, str] | None = None):
         self.policy = policy or RetryPolicy.from_env()
         self.limiter = limiter or HostLimiter()
         self.secrets = secrets
+        # A config's request_headers (a Referer some servers insist on) never replace the
+        # User-Agent that names this extractor.
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "user-agent"}
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.policy.timeout_s, connect=min(self.policy.timeout_s, 15)),
-            headers={"User-Agent": "hosting-capacity-warehouse/0.1 (+open data extract)"},
+            headers={**extra, "User-Agent": "hosting-capacity-warehouse/0.1 (+open data extract)"},
             follow_redirects=False,  # followed by `_fetch`, only where `redirect_origins` allow
         )
         _enforce_deadlines(self._client)
@@ -363,7 +366,8 @@ class HttpClient:
             response = self.send(url, params)
             if response.status_code >= 400:
                 raise FetchError(f"{shown}: HTTP {response.status_code}: "
-                                 f"{redact(response.text[:200], self.secrets)}")
+                                 f"{redact(response.text[:200], self.secrets)}"
+                                 + html_answer_hint(response))
             try:
                 payload = parse_json(response.content)
             except AnswerFormatError as error:
@@ -381,10 +385,27 @@ class HttpClient:
                 message = error.get("message") if isinstance(error, dict) else error
                 last_problem = f"ArcGIS error {code}: {redact(str(message), self.secrets)}"
                 if code not in TRANSIENT_ARCGIS_CODES:
-                    raise FetchError(f"{shown}: {last_problem}")
+                    raise FetchError(f"{shown}: {last_problem} (inside HTTP "
+                                     f"{response.status_code}){refusal_hint(code)}")
             if attempt < self.policy.attempts:
                 time.sleep(self.policy.delay(attempt))
         raise FetchError(f"{shown}: {last_problem} after {self.policy.attempts} attempts")
+
+
+def html_answer_hint(response: httpx.Response) -> str:
+    """An HTML page where ArcGIS JSON was expected is a wrong path, not an outage: SCE's
+    /arcgis/ answers 404 'site is down for maintenance' while /arcgis_server/ works."""
+    if "html" not in response.headers.get("content-type", "").lower():
+        return ""
+    return (" (an HTML page, not ArcGIS JSON: the service path is probably wrong or has moved,"
+            " e.g. /arcgis/ versus /arcgis_server/; check service_url)")
+
+
+def refusal_hint(code: object) -> str:
+    if code in (401, 403):
+        return (": the server refused the request; if its web map sends a Referer, set it in "
+                "the config's request_headers")
+    return ""
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:

@@ -7,11 +7,17 @@ pricing configs by extract.gridx.config when that module is installed.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from extract import settings
-from extract.config import ConfigProblem, is_config_file, load_utility_configs
+from extract.config import (
+    ConfigProblem,
+    is_config_file,
+    load_utility_configs,
+    unverified_facts,
+)
 
 
 def stray_file_problems(directory: Path) -> list[ConfigProblem]:
@@ -48,6 +54,17 @@ def print_problems(problems: Iterable[object]) -> int:
     return count
 
 
+def print_warnings(warnings: list[ConfigProblem]) -> None:
+    """Unverified facts and resolved conflicts, on stderr: they never fail the check, and
+    the problem lines on stdout stay one per problem."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if warnings:
+        print(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: facts no dated "
+              "source backs, and conflicts between sources the configs resolved",
+              file=sys.stderr)
+
+
 def validate_all_configs() -> int:
     """Check every utility and pricing config under settings.config_dir(). 0: all good."""
     config_dir = settings.config_dir()
@@ -55,6 +72,10 @@ def validate_all_configs() -> int:
     problems = stray_file_problems(config_dir / "utilities") + problems
     priced, pricing_checked = pricing_problems(config_dir)
     count = print_problems(problems) + print_problems(priced)
+    broken = {p.file for p in problems}
+    warnings = [w for c in configs if c.is_supported and str(c.source_file) not in broken
+                for w in unverified_facts(c)]
+    print_warnings(warnings)
     supported = sum(1 for c in configs if c.is_supported)
     pricing_note = "checked" if pricing_checked else "not checked (no extract.gridx module)"
     summary = (f"{count} problem{'s' if count != 1 else ''} in {config_dir}: "

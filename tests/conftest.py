@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,11 +10,16 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
-from replicas.arcgis import ArcGISReplica
+from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[1]
+# The replicas are test doubles under tests/doubles; child processes import them too.
+DOUBLES = REPO / "tests" / "doubles"
+# Configs of the synthetic protocol services the extractor's mechanics are tested on.
+PROTOCOL_CONFIGS = DOUBLES / "protocol_configs"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(DOUBLES), os.environ.get("PYTHONPATH", "")) if p)
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +39,15 @@ class ExtractWorld:
     warehouse_dir: Path
 
     def use_config(self, code: str, **changes: object) -> dict:
-        """Copy configs/utilities/<code>.yaml into this world, with top-level changes."""
-        data = yaml.safe_load((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+        """Copy the protocol config <code>.yaml into this world, with top-level changes."""
+        data = yaml.safe_load((PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml").read_text())
         data.update(changes)
+        self.write_config(code, data)
+        return data
+
+    def use_utility_config(self, code: str) -> dict:
+        """Copy the shipped configs/utilities/<code>.yaml (built from evidence) unchanged."""
+        data = yaml.safe_load((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
         self.write_config(code, data)
         return data
 
@@ -72,6 +84,20 @@ class ExtractWorld:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
+    config_dir = tmp_path / "configs"
+    (config_dir / "utilities").mkdir(parents=True)
+    warehouse_dir = tmp_path / "warehouse"
+    arcgis = ArcGISReplica(protocol_catalog())
+    with ReplicaServer(apps=[arcgis]) as server:
+        monkeypatch.setenv("HC_REPLICA_URL", server.url)
+        monkeypatch.setenv("HC_CONFIG_DIR", str(config_dir))
+        monkeypatch.setenv("HC_WAREHOUSE_DIR", str(warehouse_dir))
+        yield ExtractWorld(arcgis, server, config_dir, warehouse_dir)
+
+
+@pytest.fixture
+def evidence_world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
+    """Like `world`, on the utilities' replicas built from recorded evidence."""
     config_dir = tmp_path / "configs"
     (config_dir / "utilities").mkdir(parents=True)
     warehouse_dir = tmp_path / "warehouse"

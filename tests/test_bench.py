@@ -2,7 +2,6 @@
 each is run here at a small size, and its results checked."""
 
 import duckdb
-
 from replicas import bench
 
 

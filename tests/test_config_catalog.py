@@ -1,9 +1,9 @@
-"""configs/utilities/ covers seed 002's catalog: every row in exactly one file, every public
-ArcGIS row extractable, every other row listed with the reason it is not."""
+"""configs/utilities/ covers seed 002's catalog: every row in exactly one file; a utility is
+supported where recorded evidence shows its public ArcGIS layer (evidence.json wins over the
+seed's catalog where the two disagree), and every other row is listed with the reason."""
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections import Counter
 from pathlib import Path
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from extract.config import ARCGIS_SOURCE_TYPES, UtilityConfig, load_utility_configs
-from extract.discovery import quarter_names
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
@@ -92,12 +91,17 @@ CATALOG = [
     ("WA", "Avista", "Custom", "Public"),
     ("WA", "Puget Sound Energy", "Custom", "Public"),
 ]
-# The acceptance's 24 supported ArcGIS configs: 23 utilities, Xcel split by territory.
-PUBLIC_ARCGIS_CODES = {
-    "pge", "sce", "xcel_co", "xcel_mn", "eversource", "united_illuminating", "dpl", "pepco",
-    "ameren", "comed", "cmp", "bge", "potomac_edison", "nationalgrid", "consumers", "dte",
-    "ace", "jcpl", "oru", "central_hudson", "coned", "nyseg_rge", "dominion", "duke",
+# Supported because recorded evidence names their live layers, fields and units.
+EVIDENCE_CODES = {
+    "aep", "ameren", "avista", "bge", "central_hudson", "cmp", "comed", "coned", "dominion",
+    "dpl", "dte", "duke", "eversource", "ladwp", "nationalgrid", "nv_energy", "nyseg_rge",
+    "oru", "peco", "pepco", "pge", "pseg", "rhode_island_energy", "sce", "sdge", "smeco",
+    "xcel_co", "xcel_mn",
 }
+# Public ArcGIS rows of the seed's catalog that no recorded evidence describes.
+PUBLIC_WITHOUT_EVIDENCE = {"ace", "consumers", "jcpl", "potomac_edison", "united_illuminating"}
+# Where the evidence contradicts the seed's "Auth required": public ArcGIS Online views.
+AUTH_CONTRADICTED = {"sdge", "nv_energy"}
 
 
 def entry(row: tuple[str, str, str, str]) -> str:
@@ -138,10 +142,10 @@ def test_every_catalog_entry_in_a_config_is_a_catalog_row(configs):
             if e not in rows] == []
 
 
-def test_only_peco_is_outside_the_catalog(configs):
-    # PECO is the sixth utility of seed 002's Exelon family but not a row of its table.
-    assert [c.utility_code for c in configs if not c.catalog_entries] == ["peco"]
-    assert len(configs) == 49  # 47 utilities, Xcel split in two, plus PECO
+def test_only_peco_and_aep_are_outside_the_catalog(configs):
+    # PECO is the sixth utility of seed 002's Exelon family; AEP comes from the evidence.
+    assert [c.utility_code for c in configs if not c.catalog_entries] == ["aep", "peco"]
+    assert len(configs) == 50  # 47 utilities, Xcel split in two, plus PECO and AEP
 
 
 def test_each_catalog_rows_state_is_among_its_configs_states(config_by_entry):
@@ -149,55 +153,63 @@ def test_each_catalog_rows_state_is_among_its_configs_states(config_by_entry):
             if row[0] not in config_by_entry[entry(row)].states] == []
 
 
-def test_public_arcgis_rows_are_covered_by_the_24_supported_arcgis_configs(config_by_entry):
-    covering = {config_by_entry[entry(row)].utility_code: config_by_entry[entry(row)]
-                for row in CATALOG if is_public_arcgis(row)}
-    assert set(covering) == PUBLIC_ARCGIS_CODES
-    assert len(covering) == 24
-    for config in covering.values():
-        assert config.data_source_type in ARCGIS_SOURCE_TYPES, config.utility_code
-        assert config.is_supported, (config.utility_code, config.unsupported_reason)
+def test_utilities_with_recorded_evidence_are_the_supported_ones(configs):
+    supported = {c.utility_code for c in configs if c.is_supported}
+    assert supported == EVIDENCE_CODES
+    for config in configs:
+        if config.is_supported:
+            assert config.data_source_type in ARCGIS_SOURCE_TYPES, config.utility_code
+
+
+def test_public_arcgis_rows_without_evidence_say_why_they_are_not_supported(config_by_entry):
+    covering = [config_by_entry[entry(row)] for row in CATALOG if is_public_arcgis(row)]
+    unsupported = {c.utility_code: c for c in covering if not c.is_supported}
+    assert set(unsupported) == PUBLIC_WITHOUT_EVIDENCE
+    for config in unsupported.values():
+        assert "no layer configured" in config.unsupported_reason, config.utility_code
 
 
 def test_other_rows_are_listed_as_unsupported_with_a_reason(configs):
     for config in configs:
-        if config.utility_code in PUBLIC_ARCGIS_CODES or config.utility_code == "peco":
+        if config.utility_code in EVIDENCE_CODES:
             continue
-        assert config.data_source_type in ("custom", "custom_auth", "unavailable")
         assert not config.is_supported
         assert config.notes and config.notes.strip().splitlines()[0].strip()
 
 
-def test_requires_auth_follows_the_catalog(config_by_entry):
+def test_requires_auth_follows_the_catalog_unless_evidence_says_otherwise(config_by_entry):
     for row in CATALOG:
-        assert config_by_entry[entry(row)].requires_auth == (row[3] == "Auth required"), row
-
-
-def test_utilities_with_separate_dg_and_ev_maps_use_the_layers_form(configs):
-    """The DG map is a `dg` layer; the EV map, when unknown, is left out and said so."""
-    for config in configs:
-        split = any(e.endswith(("(DG)", "(EV)")) for e in config.catalog_entries)
-        if not (split and config.is_supported):
+        config = config_by_entry[entry(row)]
+        if config.utility_code in AUTH_CONTRADICTED:
+            assert not config.requires_auth and config.is_supported
+            assert any("Auth required" in c for layer in config.layers
+                       for c in layer.evidence.conflicts), config.utility_code
             continue
-        names = [layer.name for layer in config.layers]
-        assert "dg" in names, config.utility_code
-        kinds = {layer.name: layer.capacity_kind for layer in config.layers}
-        assert kinds["dg"] == "generation"
-        if "ev" not in names:
-            assert "EV" in (config.notes or ""), config.utility_code
+        assert config.requires_auth == (row[3] == "Auth required"), row
+
+
+def test_every_layer_declares_its_kind_and_names_match_it(configs):
+    """`dg` layers are generation, `ev` layers load; a missing map is said so in the notes."""
+    for config in configs:
+        for layer in config.layers:
+            assert layer.declares_kind, (config.utility_code, layer.name)
+            if layer.name == "dg":
+                assert layer.capacity_kind == "generation", config.utility_code
+            if layer.name == "ev":
+                assert layer.capacity_kind == "load", config.utility_code
+        split = any(e.endswith(("(DG)", "(EV)")) for e in config.catalog_entries)
+        kinds = {layer.capacity_kind for layer in config.layers}
+        if split and config.is_supported and kinds != {"generation", "load"}:
+            assert "not configured" in (config.notes or ""), config.utility_code
 
 
 def test_rotating_service_patterns_match_their_last_known_service_names(configs):
     rotating = [(c, layer) for c in configs for layer in c.layers
                 if layer.url_discovery_method != "static"]
-    assert {c.utility_code for c, _ in rotating} == {"comed", "xcel_co", "xcel_mn"}
+    assert {c.utility_code for c, _ in rotating} == {"xcel_co", "xcel_mn"}
     for config, layer in rotating:
         name = layer.service_url.split("/rest/services/")[1].rsplit("/", 1)[0]
-        if layer.url_discovery_method == "catalog_scan":
-            assert re.search(layer.url_pattern, name), config.utility_code
-        else:
-            past = quarter_names(layer.url_pattern, datetime.date(2026, 3, 31), count=12)
-            assert name in past, config.utility_code
+        assert re.search(layer.url_pattern, name), config.utility_code
 
 
 def test_supported_configs_use_https_service_urls(configs):

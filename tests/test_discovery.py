@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from replicas.server import ReplicaServer, Request, Response
 
 from extract.config import LayerConfig, UtilityConfig, load_config_file
 from extract.discovery import (
@@ -14,11 +15,11 @@ from extract.discovery import (
     discover,
     draft_field_map,
     guess_capacity_unit,
+    newest_first_key,
     resolve_service_url,
     service_date,
 )
 from extract.http import HttpClient, RetryPolicy
-from replicas.server import ReplicaServer, Request, Response
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs" / "utilities"
 HOST = "services9.arcgis.example"
@@ -261,22 +262,30 @@ def test_service_date_reads_month_and_year_from_names(name, expected):
 
 
 def test_real_rotating_configs_resolve_against_their_orgs(serve):
-    """comed.yaml and xcel_mn.yaml as shipped find the newest service on servers shaped like
-    theirs (hosts and paths from the configs themselves)."""
-    comed, _ = load_config_file(CONFIG_DIR / "comed.yaml")
-    xcel, _ = load_config_file(CONFIG_DIR / "xcel_mn.yaml")
-    comed_org = FakeArcGISOrg({"ComEd_PV_Hosting_Capacity_DEC2025": "FeatureServer"},
-                              host="services3.arcgis.com",
-                              root="/agWTKEK7X5K1Bx7o/arcgis/rest/services")
-    xcel_org = FakeArcGISOrg({"NSP_HCA_Popup_Layer_March_2026": "FeatureServer",
-                              "NSP_HCA_Popup_Layer_April_2026": "FeatureServer"},
+    """xcel_mn.yaml and xcel_co.yaml as shipped find the newest service on a server shaped like
+    Xcel's organisation, in both name formats Xcel has used (hosts and paths from the configs)."""
+    mn, _ = load_config_file(CONFIG_DIR / "xcel_mn.yaml")
+    co, _ = load_config_file(CONFIG_DIR / "xcel_co.yaml")
+    xcel_org = FakeArcGISOrg({"NSP_HCA_Popup_June_2026": "FeatureServer",
+                              "NSP_HCA_Blurred_GEN_Popup_July_2026": "FeatureServer",
+                              "NSP_HCA_Blurred_GEN_Popup_August_2026": "FeatureServer",
+                              "PSCO_Blurred_Popup_GEN_June_2026": "FeatureServer",
+                              "PSCO_Blurred_Popup_GEN_Sept_2026": "FeatureServer",
+                              "PSCO22Final": "FeatureServer"},
                              host="services1.arcgis.com",
                              root="/eM84fwjsSggLQk61/arcgis/rest/services")
-    client = serve(comed_org, xcel_org)
-    assert resolve_service_url(comed, comed.layers[0], client, MAY_2026).endswith(
-        "/ComEd_PV_Hosting_Capacity_DEC2025/FeatureServer")
-    assert resolve_service_url(xcel, xcel.layers[0], client, MAY_2026).endswith(
-        "/NSP_HCA_Popup_Layer_April_2026/FeatureServer")
+    client = serve(xcel_org)
+    assert resolve_service_url(mn, mn.layers[0], client, MAY_2026).endswith(
+        "/NSP_HCA_Blurred_GEN_Popup_August_2026/FeatureServer")
+    assert resolve_service_url(co, co.layers[0], client, MAY_2026).endswith(
+        "/PSCO_Blurred_Popup_GEN_Sept_2026/FeatureServer")
+
+
+def test_comed_month_first_names_are_dated_like_the_others():
+    assert service_date("ComEd_EV_Load_Capacity_032026") == (2026, 3)
+    assert service_date("ComEd_EV_Load_Capacity_JUN2026") == (2026, 6)
+    assert max(["ComEd_EV_Load_Capacity_032026", "ComEd_EV_Load_Capacity_JUN2026"],
+               key=newest_first_key) == "ComEd_EV_Load_Capacity_JUN2026"
 
 
 def test_discover_reports_layers_fields_and_a_draft_field_map(serve):

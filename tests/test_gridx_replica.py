@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from gridx.helpers import local_time
-
 from replicas.gridx import MESSAGES, GridXReplica
 from replicas.server import Request
 

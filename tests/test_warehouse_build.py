@@ -1,5 +1,6 @@
-"""Extract three utility families from the replicas, run `dbt build`, and check the marts,
-the marts file, its macros and the GeoParquet export against the fixtures."""
+"""Extract the synthetic protocol services (three families of layer), run `dbt build`, and
+check the marts, the marts file, its macros and the GeoParquet export against the fixtures.
+The utilities' own evidence-built replicas are built end to end in test_evidence_warehouse.py."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
-from extract.config import load_config_file
-from extract.numbers import parse_number
-from replicas.arcgis import ArcGISReplica, fixture_features
+from replicas.arcgis import ArcGISReplica, fixture_features, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES
 from replicas.server import ReplicaServer
 
+from extract.config import load_config_file
+from extract.numbers import parse_number
+
 REPO = Path(__file__).resolve().parents[1]
+PROTOCOL_CONFIGS = REPO / "tests" / "doubles" / "protocol_configs"
 UTILITIES = ("pge", "sce", "pepco", "dpl", "ace")
 STALE_UTILITY = "dpl"
 BIN = Path(sys.executable).parent
@@ -48,9 +50,9 @@ def built(tmp_path_factory):
     config_dir, warehouse_dir = root / "configs", root / "warehouse"
     (config_dir / "utilities").mkdir(parents=True)
     for code in UTILITIES:
-        source = REPO / "configs" / "utilities" / f"{code}.yaml"
+        source = PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml"
         (config_dir / "utilities" / source.name).write_text(source.read_text())
-    arcgis = ArcGISReplica()
+    arcgis = ArcGISReplica(protocol_catalog())
     recently = datetime.now(UTC) - timedelta(days=10)
     for code in UTILITIES:
         config, _ = load_config_file(config_dir / "utilities" / f"{code}.yaml")
@@ -76,7 +78,7 @@ def marts(warehouse_dir: Path) -> duckdb.DuckDBPyConnection:
 
 def expected_layer(code: str) -> tuple[int, float, str]:
     """(features, hosting capacity MW, field) straight from the replica's fixtures."""
-    config, _ = load_config_file(REPO / "configs" / "utilities" / f"{code}.yaml")
+    config, _ = load_config_file(PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml")
     layer = config.layers[0]
     field = next(s for s, c in layer.field_map.items() if c == "hosting_capacity_mw")
     features = list(fixture_features(layer.service_url, layer.layer_index))

@@ -22,7 +22,10 @@
         layer_fingerprints json,
         unparseable_values json,
         notes json,
+        layer_counts json,
         _dlt_load_id varchar not null,
         _dlt_id varchar not null
     );
+    -- Warehouses extracted before per-layer counts were recorded.
+    alter table raw_arcgis.ingestion_runs add column if not exists layer_counts json;
 {% endmacro %}

@@ -10,7 +10,7 @@
     {{ return(['hosting_capacity_mw', 'hosting_capacity_min_mw', 'hosting_capacity_max_mw',
                'load_capacity_mw', 'generation_capacity_peak_mw',
                'generation_capacity_offpeak_mw', 'installed_dg_mw', 'queued_dg_mw',
-               'remaining_capacity_mw']) }}
+               'remaining_capacity_mw', 'generation_capacity_mw']) }}
 {% endmacro %}
 
 {% macro canonical_flag_fields() %}

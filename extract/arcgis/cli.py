@@ -24,6 +24,10 @@ def add_hosting_capacity_arguments(parser: argparse.ArgumentParser) -> None:
                         help="code, name, type, supported?, last ingested, records")
     parser.add_argument("--discover", action="store_true",
                         help="list the service's layers and fields and draft a field_map")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse a layer whose count fell below half its previous "
+                        "successful run's (HC_SHORT_LAYER_RATIO), instead of loading it "
+                        "flagged")
 
 
 def run_hosting_capacity(args: argparse.Namespace) -> int:
@@ -36,12 +40,12 @@ def run_hosting_capacity(args: argparse.Namespace) -> int:
     if args.discover:
         return discover_utility(configs, args.utility)
     return extract_utilities(configs, problems, args.utility, category=args.category,
-                             force=args.force, dry_run=args.dry_run)
+                             force=args.force, dry_run=args.dry_run, strict=args.strict)
 
 
-def run_all_hosting_capacity(force: bool = False) -> int:
+def run_all_hosting_capacity(force: bool = False, strict: bool = False) -> int:
     configs, problems = load_utility_configs(settings.config_dir())
-    return extract_utilities(configs, problems, "all", force=force)
+    return extract_utilities(configs, problems, "all", force=force, strict=strict)
 
 
 def select_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem], code: str,
@@ -66,7 +70,7 @@ def select_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem]
 
 def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem], code: str,
                       *, category: str | None = None, force: bool = False,
-                      dry_run: bool = False) -> int:
+                      dry_run: bool = False, strict: bool = False) -> int:
     from extract.arcgis.pipeline import record_runs, run_utility
 
     utilities, errors = select_utilities(configs, problems, code, category)
@@ -78,9 +82,11 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
     started = time.monotonic()
 
     def run(utility: UtilityConfig):
+        previous = latest.get(utility.utility_code)
         return run_utility(utility, limiter=limiter, force=force, dry_run=dry_run,
-                           previous_fingerprints=latest[utility.utility_code].layer_fingerprints
-                           if utility.utility_code in latest else {})
+                           previous_fingerprints=previous.layer_fingerprints if previous else {},
+                           previous_counts=previous.layer_counts if previous else {},
+                           strict=strict)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="utility") as pool:
         runs = list(pool.map(run, utilities))
@@ -125,7 +131,8 @@ def discover_utility(configs: list[UtilityConfig], code: str) -> int:
     if config is None:
         print(f"error: unknown utility {code!r}", file=sys.stderr)
         return 2
-    with HttpClient() as client:
+    headers = {k: v for layer in config.layers for k, v in layer.request_headers.items()}
+    with HttpClient(headers=headers) as client:
         try:
             print(discover(config, client))
         except FetchError as error:

@@ -180,6 +180,7 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
                 yield page_table(utility.utility_code, config.name, run.run_id, page)
         run.records_fetched += reader.stats.features + reader.stats.duplicates_dropped
         run.records_written += reader.stats.features
+        run.layer_counts[config.name] = reader.stats.features
         run.notes += [f"{config.name}: {reader.stats.strategy}, {reader.stats.pages} pages"]
         run.notes += [f"{config.name}: {note}" for note in reader.stats.notes]
     run.unparseable_values = counter.as_dict()
@@ -262,8 +263,22 @@ def prune_older_runs(pipeline: dlt.Pipeline, run: RunRecord) -> None:
         run.notes.append(f"older rows not pruned yet: {error}")
 
 
+def short_layers(run: RunRecord, previous_counts: dict) -> list[str]:
+    """Layers whose count fell sharply since the last successful run (a server answering
+    half a layer): below HC_SHORT_LAYER_RATIO (default 0.5) of the previous count."""
+    ratio = float(os.environ.get("HC_SHORT_LAYER_RATIO", "0.5"))
+    found = []
+    for name, count in run.layer_counts.items():
+        before = previous_counts.get(name)
+        if isinstance(before, int) and before > 0 and count < before * ratio:
+            found.append(f"short layer {name}: {count:,} features, the previous successful "
+                         f"run read {before:,} ({(count - before) / before:+.0%})")
+    return found
+
+
 def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_fingerprints: dict,
-                force: bool = False, dry_run: bool = False) -> RunRecord:
+                force: bool = False, dry_run: bool = False, previous_counts: dict | None = None,
+                strict: bool = False) -> RunRecord:
     """Extract one utility completely, or fail it with a clear error; never raises."""
     run = RunRecord(utility_code=utility.utility_code)
     secrets: tuple[str, ...] = ()
@@ -271,7 +286,8 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
     try:
         params = auth_params(utility)
         secrets = tuple(params.values())
-        with HttpClient(limiter=limiter, secrets=secrets) as client:
+        headers = {k: v for layer in utility.layers for k, v in layer.request_headers.items()}
+        with HttpClient(limiter=limiter, secrets=secrets, headers=headers) as client:
             planned = plan_layers(utility, client, params)
             run.source_url = " ".join(redact(p.metadata.url, secrets) for p in planned)
             run.layer_fingerprints = {p.config.name: p.fingerprint for p in planned}
@@ -282,6 +298,11 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             pipeline = make_pipeline(utility.utility_code)
             resource = features_resource(feature_rows(utility, planned, client, params, run))
             pipeline.extract(resource, loader_file_format="parquet")
+            shorts = short_layers(run, previous_counts or {})
+            if shorts and strict:
+                raise UtilityRunError(f"{utility.utility_code}: {'; '.join(shorts)}; refused "
+                                      "with --strict (the previous ingestion stays)")
+            run.notes += shorts
             pipeline.normalize()
             maybe_die("before_load")
             with _LOAD_LOCK:

@@ -31,6 +31,7 @@ class RunRecord:
     layer_fingerprints: dict = field(default_factory=dict)  # for skip-unchanged
     unparseable_values: dict = field(default_factory=dict)  # source field -> count
     notes: list[str] = field(default_factory=list)
+    layer_counts: dict = field(default_factory=dict)  # layer name -> features read
 
     def finish(self, status: str, error: str | None = None) -> RunRecord:
         self.status = status
@@ -40,7 +41,7 @@ class RunRecord:
 
     def as_row(self) -> dict:
         row = asdict(self)
-        for key in ("layer_fingerprints", "unparseable_values", "notes"):
+        for key in ("layer_fingerprints", "unparseable_values", "notes", "layer_counts"):
             row[key] = json.dumps(row[key], sort_keys=True, default=str)
         return row
 
@@ -58,6 +59,7 @@ RUN_COLUMNS = {
     "layer_fingerprints": {"data_type": "json"},
     "unparseable_values": {"data_type": "json"},
     "notes": {"data_type": "json"},
+    "layer_counts": {"data_type": "json"},
 }
 
 
@@ -66,6 +68,7 @@ class LatestSuccess:
     completed_at: datetime
     records_written: int
     layer_fingerprints: dict
+    layer_counts: dict = field(default_factory=dict)
 
 
 def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
@@ -76,10 +79,14 @@ def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
         return {}
     try:
         with duckdb.connect(str(warehouse_path), read_only=True) as con:
+            columns = {row[0] for row in con.execute(
+                "select column_name from information_schema.columns "
+                f"where table_schema = 'raw_arcgis' and table_name = '{RUNS_TABLE}'").fetchall()}
+            counts = "layer_counts" if "layer_counts" in columns else "null"
             rows = con.execute(f"""
                 with latest as (
                     select run_id, utility_code, completed_at, records_written,
-                           layer_fingerprints
+                           layer_fingerprints, {counts} as layer_counts
                     from raw_arcgis.{RUNS_TABLE}
                     where status = 'success'
                     qualify row_number() over (partition by utility_code
@@ -92,12 +99,15 @@ def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
                     group by all
                 )
                 select latest.utility_code, latest.completed_at, latest.records_written,
-                       latest.layer_fingerprints
+                       latest.layer_fingerprints, latest.layer_counts
                 from latest left join loaded using (run_id)
                 where coalesce(loaded.rows_loaded, 0) = latest.records_written
             """).fetchall()
     except duckdb.CatalogException:
         return {}
-    return {code: LatestSuccess(at, records, json.loads(prints) if isinstance(prints, str)
-                                else prints or {})
-            for code, at, records, prints in rows}
+    return {code: LatestSuccess(at, records, as_dict(prints), as_dict(counts))
+            for code, at, records, prints, counts in rows}
+
+
+def as_dict(value: object) -> dict:
+    return json.loads(value) if isinstance(value, str) else (value or {})

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 import yaml
-
 from replicas.gridx import ZONE, GridXReplica
 from replicas.server import ReplicaServer
 

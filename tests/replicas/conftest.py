@@ -1,4 +1,8 @@
-"""A live ArcGIS replica on 127.0.0.1 for each test, reached with httpx by real URLs."""
+"""A live ArcGIS replica on 127.0.0.1 for each test, reached with httpx by real URLs.
+
+The engine's tests run on the synthetic protocol services (made-up hosts and org ids); the
+utilities' replicas, built from evidence, are tested in test_replica_fields_are_the_evidence.py
+and test_arcgis_replica_catalog_covers_configs.py."""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-
-from replicas.arcgis import ArcGISReplica
+from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 
 
@@ -41,7 +44,7 @@ class LiveArcGIS:
 
 @pytest.fixture
 def arcgis() -> Iterator[LiveArcGIS]:
-    app = ArcGISReplica()
+    app = ArcGISReplica(protocol_catalog())
     with ReplicaServer(apps=[app]) as server, httpx.Client(base_url=server.url,
                                                            timeout=30) as http:
         yield LiveArcGIS(app, server, http)

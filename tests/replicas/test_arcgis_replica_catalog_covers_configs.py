@@ -1,7 +1,9 @@
-"""Every supported config in configs/utilities is served by the default replica catalog.
+"""Every supported config agrees with the replicas built from recorded evidence.
 
-Each layer is found the way the extractor finds it (discovery, then layer metadata through
-HttpClient and the HC_REPLICA_URL rewrite), carries every field its field_map names, and
+The replicas come from tests/doubles/evidence, not from the configs: a config whose URL,
+layer or field names are not the evidence's fails here. Each layer is found the way the
+extractor finds it (discovery, then layer metadata through HttpClient and the HC_REPLICA_URL
+rewrite, with the config's request headers), carries every field its field_map names, and
 reads completely with LayerReader: exactly the features `fixture_features` promises.
 """
 
@@ -11,29 +13,21 @@ import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-
-from extract.arcgis.layer import LayerReader, fetch_layer_metadata
-from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
-from extract.discovery import probe_service, resolve_service_url
-from extract.http import HttpClient
-from extract.numbers import parse_number
 from replicas.arcgis import ArcGISReplica, fixture_features
 from replicas.server import ReplicaServer
 
+from extract.arcgis.layer import LayerReader, fetch_layer_metadata
+from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
+from extract.discovery import resolve_service_url
+from extract.http import HttpClient
+from extract.numbers import parse_number
+
 REPO = Path(__file__).resolve().parents[2]
-# A fixed day, so the quarterly names tried do not depend on the clock: Q4 2026.
+# A fixed day, so the names tried do not depend on the clock.
 TODAY = datetime.date(2026, 11, 23)
-POLYGON_UTILITIES = {"bge", "peco"}  # grid squares and quads; every other layer is lines
-EXELON_ROOT = "https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services"
 XCEL_ROOT = "https://services1.arcgis.com/eM84fwjsSggLQk61/arcgis/rest/services"
-DOMINION_ROOT = "https://services1.arcgis.com/JrAaMMksMPSYLfV0/arcgis/rest/services"
-NEWEST = {
-    "comed": f"{EXELON_ROOT}/ComEd_PV_Hosting_Capacity_SEP2026/FeatureServer",
-    "xcel_mn": f"{XCEL_ROOT}/NSP_HCA_Popup_Layer_October_2026/FeatureServer",
-    "xcel_co": f"{XCEL_ROOT}/PSCO_GEN_Popup_Layer_Sept_2026/FeatureServer",
-}
+NEWEST = {"xcel_mn": f"{XCEL_ROOT}/NSP_HCA_Blurred_GEN_Popup_July_2026/FeatureServer"}
 
 
 def supported_configs() -> list[UtilityConfig]:
@@ -64,89 +58,60 @@ def resolve(utility: UtilityConfig, layer: LayerConfig, client: HttpClient) -> s
     return resolve_service_url(utility, layer, client, TODAY)
 
 
-def test_every_arcgis_family_is_among_the_supported_configs():
-    kinds = {utility.data_source_type for utility in SUPPORTED}
-    assert kinds == {"arcgis_feature", "arcgis_map", "exelon", "xcel"}
-    assert len(LAYERS) >= 25
+def test_every_supported_config_has_a_layer_of_each_kind_it_declares():
+    kinds = {layer.capacity_kind for utility in SUPPORTED for layer in utility.layers}
+    assert kinds == {"generation", "load"}
+    assert len(SUPPORTED) >= 25
+
+
+def headers_of(utility: UtilityConfig) -> dict:
+    return {k: v for layer in utility.layers for k, v in layer.request_headers.items()}
 
 
 @pytest.mark.parametrize(("utility", "layer"), LAYERS)
-def test_layer_carries_every_field_its_field_map_names(utility, layer, client):
-    url = resolve(utility, layer, client)
-    metadata = fetch_layer_metadata(client, f"{url}/{layer.layer_index}", {})
+def test_layer_carries_every_field_its_field_map_names(utility, layer, server, monkeypatch):
+    monkeypatch.setenv("HC_REPLICA_URL", server.url)
+    with HttpClient(headers=headers_of(utility)) as client:
+        url = resolve(utility, layer, client)
+        metadata = fetch_layer_metadata(client, f"{url}/{layer.layer_index}", {})
     missing = sorted(set(layer.field_map) - set(metadata.field_names))
     assert not missing, f"{utility.utility_code}: {url} lacks {missing}"
-    expected = "Polygon" if utility.utility_code in POLYGON_UTILITIES else "Polyline"
-    assert metadata.geometry_type == f"esriGeometry{expected}"
-    assert metadata.max_record_count in (500, 1000, 2000)
     types = {f["name"]: f["type"] for f in metadata.fields}
-    if utility.data_source_type == "xcel":
-        assert {types[name] for name in layer.field_map} == {"esriFieldTypeString"}
     capacity_types = {types[s] for s, c in layer.field_map.items() if c in CAPACITY_FIELDS}
-    # Doubles, except where the utility writes numbers as text (Xcel; one PHI field each).
-    assert "esriFieldTypeDouble" in capacity_types or capacity_types == {"esriFieldTypeString"}
-    assert capacity_types <= {"esriFieldTypeDouble", "esriFieldTypeString"}
+    assert capacity_types <= {"esriFieldTypeDouble", "esriFieldTypeString",
+                              "esriFieldTypeInteger"}
 
 
 @pytest.mark.parametrize(("code", "newest"), sorted(NEWEST.items()))
 def test_renamed_services_resolve_to_the_newest_one_published(code, newest, client):
     utility = next(u for u in SUPPORTED if u.utility_code == code)
     assert resolve(utility, utility.layers[0], client) == newest
-    assert newest != utility.layers[0].service_url  # not just the last known name
-
-
-def test_a_quarter_not_published_yet_answers_like_arcgis_online(client, server):
-    missing = f"{EXELON_ROOT}/ComEd_PV_Hosting_Capacity_DEC2026/FeatureServer"
-    answer = httpx.get(f"{server.url}/{missing.removeprefix('https://')}", params={"f": "json"})
-    assert answer.status_code == 200
-    assert answer.json()["error"] == {"code": 400, "message": "Invalid URL",
-                                      "details": ["Invalid URL"]}
-    assert probe_service(client, missing) == "ArcGIS error 400"
-
-
-def test_organisations_list_their_services_as_discovery_scans_them(client):
-    exelon = {s["name"] for s in client.get_json(EXELON_ROOT, {"f": "json"})["services"]}
-    assert {"PHI_Hosting_Capacity", "BGE_Hosting_Capacity",
-            "PECO_Available_Distribution_Capacity_Map", "ComEd_PV_Hosting_Capacity_MAR2026",
-            "ComEd_PV_Hosting_Capacity_JUN2026", "ComEd_PV_Hosting_Capacity_SEP2026"} <= exelon
-    xcel = {s["name"] for s in client.get_json(XCEL_ROOT, {"f": "json"})["services"]}
-    assert {"NSP_HCA_Popup_Layer_March_2026", "HCA_NSP_Popup_Layer_February_2026",
-            "NSP_HCA_Popup_Layer_October_2026", "PSCO_GEN_Popup_Layer_Feb_2026",
-            "PSCO_GEN_Popup_Layer_Sept_2026", "PSCO_Blurred_Raster_Final_with_Exclusions"} <= xcel
-    # Dominion's organisation lists nothing, yet its service answers.
-    assert client.get_json(DOMINION_ROOT, {"f": "json"})["services"] == []
-
-
-def test_self_hosted_map_servers_are_of_their_own_vintages(client):
-    by_code = {u.utility_code: u for u in SUPPORTED}
-    layers = {code: client.get_json(by_code[code].layers[0].layer_url, {"f": "json"})
-              for code in ("duke", "nationalgrid", "eversource")}
-    for code, layer in layers.items():
-        assert layer["type"] == "Feature Layer" and layer["capabilities"] == "Map,Query,Data"
-        assert "standardMaxRecordCount" not in layer or layer["currentVersion"] >= 10.6, code
-    assert layers["duke"]["supportsPagination"] and layers["nationalgrid"]["supportsPagination"]
-    assert layers["eversource"]["currentVersion"] < 10.3
-    assert "supportsPagination" not in layers["eversource"]
 
 
 @pytest.mark.parametrize(("utility", "layer"), LAYERS)
-def test_layer_reads_completely_with_values_in_the_configs_unit(utility, layer, client):
-    url = resolve(utility, layer, client)
-    metadata = fetch_layer_metadata(client, f"{url}/{layer.layer_index}", {})
-    reader = LayerReader(client, metadata, page_size=layer.page_size)
-    read, ids = 0, []
-    values: list[float] = []
-    capacity = next(s for s, c in layer.field_map.items() if c in CAPACITY_FIELDS)
-    for page in reader.features():
-        read += len(page)
-        ids += [feature.object_id for feature in page]
-        values += [v for f in page if (v := parse_number(f.attributes.get(capacity))) is not None]
+def test_layer_reads_completely_with_values_in_the_configs_unit(utility, layer, server,
+                                                                monkeypatch):
+    monkeypatch.setenv("HC_REPLICA_URL", server.url)
+    with HttpClient(headers=headers_of(utility)) as client:
+        url = resolve(utility, layer, client)
+        metadata = fetch_layer_metadata(client, f"{url}/{layer.layer_index}", {})
+        reader = LayerReader(client, metadata, page_size=layer.page_size)
+        read, ids = 0, []
+        values: list[float] = []
+        capacity = next(s for s, c in layer.field_map.items() if c in CAPACITY_FIELDS)
+        for page in reader.features():
+            read += len(page)
+            ids += [feature.object_id for feature in page]
+            values += [v for f in page
+                       if (v := parse_number(f.attributes.get(capacity))) is not None]
     served = [f["attributes"][metadata.object_id_field]
               for f in fixture_features(url, layer.layer_index)]
     assert read == len(served) == len(set(ids))
     assert sorted(ids) == served
+    if not values:  # LADWP publishes text ranges only
+        return
     biggest = max(abs(v) for v in values)
-    if layer.capacity_unit == "mw":
-        assert 0.5 < biggest < 100, (utility.utility_code, capacity, biggest)
+    if layer.unit_of(capacity) in ("mw", "mva"):
+        assert 0.5 < biggest < 400, (utility.utility_code, capacity, biggest)
     else:
-        assert 500 < biggest < 50_000, (utility.utility_code, capacity, biggest)
+        assert 500 < biggest < 400_000, (utility.utility_code, capacity, biggest)

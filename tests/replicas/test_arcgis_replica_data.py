@@ -160,7 +160,7 @@ def test_bench_service_is_built_to_the_size_and_delay_asked():
 
 
 def test_catalog_entries_are_data_one_entry_per_service():
-    url = "https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services/Demo/FeatureServer"
+    url = "https://services3.arcgis.com/ProtocolExelon01/arcgis/rest/services/Demo/FeatureServer"
     grid = Grid(regions=(Region("Chicago", -87.63, 41.88),),
                               substations=("Crawford",), voltages_kv=(12.47,),
                               constraints=(("Thermal", 1),))

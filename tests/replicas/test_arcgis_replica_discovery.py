@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import httpx
-
-from replicas.arcgis import ArcGISReplica
+from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import BENCH_URL, PGE_URL, PHI_URL, SCE_URL
 from replicas.server import ReplicaServer
 
-PGE_ROOT = "https://services2.arcgis.com/mJaJSax0KPHoCNB6/ArcGIS/rest/services"
-EXELON_ROOT = "https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services"
-SCE_ROOT = "https://drpep.sce.com/arcgis/rest/services"
+PGE_ROOT = "https://services2.arcgis.com/ProtocolPgeOrg01/ArcGIS/rest/services"
+EXELON_ROOT = "https://services3.arcgis.com/ProtocolExelon01/arcgis/rest/services"
+SCE_ROOT = "https://sce.protocol.example/arcgis/rest/services"
 
 
 def test_online_organisation_lists_its_hosted_services_with_urls(arcgis):
@@ -125,18 +124,22 @@ def test_pjson_is_the_same_answer_pretty_printed(arcgis):
 
 
 def test_rest_info_tells_where_tokens_come_from(arcgis):
-    info = arcgis.get("https://drpep.sce.com/arcgis/rest/info", f="json")
-    assert info["authInfo"]["tokenServicesUrl"] == "https://drpep.sce.com/arcgis/tokens/"
+    info = arcgis.get("https://sce.protocol.example/arcgis/rest/info", f="json")
+    assert info["authInfo"]["tokenServicesUrl"] == "https://sce.protocol.example/arcgis/tokens/"
 
 
-def test_default_replica_serves_every_built_in_host():
+def test_default_replica_serves_the_utilities_hosts_and_the_protocol_one_its_own():
     replica = ArcGISReplica()
-    for url in (PGE_URL, SCE_URL, PHI_URL, BENCH_URL):
-        assert replica.serves(url.split("/")[2])
+    for host in ("drpep.sce.com", "services3.arcgis.com", "services.nvenergy.com",
+                 "utility.arcgis.com", BENCH_URL.split("/")[2]):
+        assert replica.serves(host)
     assert not replica.serves("pe-api.gridx.com")
+    protocol = ArcGISReplica(protocol_catalog())
+    for url in (PGE_URL, SCE_URL, PHI_URL):
+        assert protocol.serves(url.split("/")[2])
 
 
 def test_hosts_the_replica_does_not_serve_get_the_servers_404():
     with ReplicaServer(apps=[ArcGISReplica()]) as server:
-        response = httpx.get(f"{server.url}/services9.arcgis.com/x/arcgis/rest/services")
+        response = httpx.get(f"{server.url}/services99.arcgis.com/x/arcgis/rest/services")
         assert response.status_code == 404

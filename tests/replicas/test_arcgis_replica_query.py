@@ -7,7 +7,6 @@ import json
 import math
 
 import pytest
-
 from replicas.arcgis import fixture_features
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
 
@@ -99,13 +98,27 @@ def test_where_selects_object_id_windows(arcgis, where, expected):
 
 
 @pytest.mark.parametrize("where", [
-    "feederid = '000661101'", "OBJECTID > 10 OR OBJECTID < 5", "OBJECTID >", "loadica > 0",
+    "OBJECTID >", "nosuchfield > 0", "feederid LIKE '0006%'", "loadica >",
 ])
-def test_other_where_clauses_answer_error_400_inside_http_200(arcgis, where):
+def test_unreadable_where_clauses_answer_error_400_inside_http_200(arcgis, where):
     response = arcgis.response(PGE_QUERY, where=where, outFields="*", f="json")
     assert response.status_code == 200
     error = response.json()["error"]
-    assert error["code"] == 400 and error["message"] == QUERY_ERROR and error["details"]
+    assert error["code"] == 400 and error["details"]
+    assert error["message"] in (QUERY_ERROR, "Failed to execute query.")
+
+
+def test_where_filters_on_attributes_select_the_matching_features(arcgis):
+    everything = list(fixture_features(PGE_URL, 7))
+    expected = sorted(f["attributes"]["OBJECTID"] for f in everything
+                      if f["attributes"]["loadica"] is not None
+                      and f["attributes"]["loadica"] > 1000)
+    answer = arcgis.get(PGE_QUERY, where="loadica > 1000 AND loadica IS NOT NULL",
+                        returnIdsOnly="true", f="json")
+    assert answer["objectIds"] == expected and 0 < len(expected) < len(everything)
+    either = arcgis.get(PGE_QUERY, where="OBJECTID < 3 OR OBJECTID > 4121",
+                        returnIdsOnly="true", f="json")["objectIds"]
+    assert either == [1, 2, 4122, 4123]
 
 
 def test_statistics_give_min_and_max_object_id(arcgis):

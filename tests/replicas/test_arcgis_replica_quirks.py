@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from replicas.arcgis import ArcGISReplica
+from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
 
 PGE_QUERY = f"{PGE_URL}/7/query"
@@ -183,4 +182,4 @@ def test_unknown_quirk_names_are_refused(arcgis):
 
 def test_quirks_of_one_replica_do_not_leak_into_another(arcgis):
     arcgis.app.set_quirks(PGE_URL, 7, max_record_count=10)
-    assert ArcGISReplica().layer(PGE_URL, 7).quirks.max_record_count == 2000
+    assert ArcGISReplica(protocol_catalog()).layer(PGE_URL, 7).quirks.max_record_count == 2000

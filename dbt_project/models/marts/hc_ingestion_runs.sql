@@ -10,5 +10,13 @@ select
     error_message,
     source_url,
     unparseable_values,
-    notes
+    notes,
+    layer_counts,
+    coalesce(
+        list_has_any(
+            list_transform(cast(notes as varchar[]), x -> starts_with(x, 'short layer')),
+            [true]
+        ),
+        false
+    ) as has_short_layer
 from {{ ref('stg_arcgis__ingestion_runs') }}

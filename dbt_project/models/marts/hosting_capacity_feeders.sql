@@ -1,45 +1,31 @@
--- One row per (utility, feeder). A utility publishing both generation (DG) and load (EV)
--- layers is summarised on its generation layers, so the two kinds never mix in one figure.
+-- One row per (utility, capacity kind, feeder): generation and load are never mixed in one
+-- figure. Rows are grouped on the feeder id, so a feeder published as many line sections,
+-- grid cells or vertices is one feeder; records without a feeder id (grid cells, buses,
+-- dissolved rows) stay in hosting_capacity_records and are never made into feeders.
 with records as (
     select * from {{ ref('hosting_capacity_records') }}
     where feeder_id_external is not null
 ),
 
-preferred_kind as (
-    select
-        utility_code,
-        min(capacity_kind) as capacity_kind  -- 'generation' sorts before 'load'
-    from records
-    group by utility_code
-),
-
-feeder_records as (
-    select records.*
-    from records
-    inner join preferred_kind
-        on
-            records.utility_code = preferred_kind.utility_code
-            and records.capacity_kind = preferred_kind.capacity_kind
-),
-
 feeders as (
     select
         utility_code,
+        capacity_kind,
         feeder_id_external,
-        any_value(capacity_kind) as capacity_kind,
         mode(feeder_name) as feeder_name,
         mode(substation_name) as substation_name,
         count(*) as segment_count,
         min(coalesce(hosting_capacity_min_mw, hosting_capacity_mw)) as hosting_capacity_min_mw,
         max(coalesce(hosting_capacity_max_mw, hosting_capacity_mw)) as hosting_capacity_max_mw,
         max(remaining_capacity_mw) as remaining_capacity_mw,
+        bool_or(coalesce(capacity_is_lower_bound, false)) as capacity_is_lower_bound,
         max(installed_dg_mw) as installed_dg_mw,
         max(queued_dg_mw) as queued_dg_mw,
         mode(constraining_metric) as dominant_constraint,
         st_centroid(st_collect(list(geom) filter (where geom is not null))) as centroid,
         max(loaded_at) as loaded_at
-    from feeder_records
-    group by utility_code, feeder_id_external
+    from records
+    group by utility_code, capacity_kind, feeder_id_external
 )
 
 select
@@ -52,6 +38,7 @@ select
     hosting_capacity_min_mw,
     hosting_capacity_max_mw,
     remaining_capacity_mw,
+    capacity_is_lower_bound,
     installed_dg_mw,
     queued_dg_mw,
     dominant_constraint,

@@ -15,7 +15,8 @@ renamed as (
         source_url,
         layer_fingerprints,
         unparseable_values,
-        notes
+        notes,
+        layer_counts
     from source
 )
 

@@ -21,6 +21,9 @@ def model(dbt, session):
         "is_supported": c.is_supported,
         "unsupported_reason": c.unsupported_reason,
         "notes": c.notes,
+        "attribution": c.attribution,
+        "terms": c.terms,
+        "capacity_kinds": sorted({k for layer in c.layers for k in layer.capacity_kinds}),
         "config_file": c.source_file.name,
     } for c in configs]
     schema = pa.schema([
@@ -29,6 +32,7 @@ def model(dbt, session):
         ("states", pa.list_(pa.string())), ("data_source_type", pa.string()),
         ("requires_auth", pa.bool_()), ("service_url", pa.string()),
         ("is_supported", pa.bool_()), ("unsupported_reason", pa.string()),
-        ("notes", pa.string()), ("config_file", pa.string()),
+        ("notes", pa.string()), ("attribution", pa.string()), ("terms", pa.string()),
+        ("capacity_kinds", pa.list_(pa.string())), ("config_file", pa.string()),
     ])
     return pa.Table.from_pylist(rows, schema=schema)

@@ -43,6 +43,7 @@ class Region:
     lat: float
     spread_km: float = 15.0
     company: str = ""  # the operating company or state, where a utility publishes one
+    state: str = ""  # the region's state, where a layer publishes one
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,15 @@ class FieldSpec:
     separator_share: float = 0.0  # "1,234.5" on this share of values only (text fields)
     decimals: int = 2
     scale: float = 1.0  # 0.001 turns the kW quantities into MW (or MVA)
+    # Per-feature decisions shared by every field of a feature (so twins agree):
+    unmeasured_share: float = 0.0  # serve `unmeasured_value` ('NA', -1, None): not measured
+    unmeasured_value: object = None
+    zero_share: float = 0.0  # a real measured zero (served as `zero_text` in a text field)
+    zero_text: str | None = None
+    list_share: float = 0.0  # a comma list of 2-3 items (cells over several feeders)
+    ceiling: float | None = None  # the study's clip: values above it are served at it
+    bins: tuple[float, ...] = ()  # text ranges 'low - high' between edges, '>last' above
+    suffix: str = ""  # a unit written after the number ('24.9 KV')
 
     def describe(self) -> dict:
         described = {"name": self.name, "type": self.type, "alias": self.alias or self.name}
@@ -223,6 +233,12 @@ class ServiceSpec:
     native_wkid: int = 102100  # what the data is stored in, answered without outSR
     also_map_server: bool = False  # ArcGIS Server publishes a MapServer twin of the service
     listed: bool = True  # False: public, but left out of the services directory (Dominion)
+    # Answers only requests carrying this exact Referer; others get HTTP 200 with error 403.
+    required_referer: str | None = None
+    # Other roots on this host that answer an HTML 404 maintenance page (SCE's /arcgis/).
+    maintenance_roots: tuple[str, ...] = ()
+    saved_document: dict | None = None  # the service's JSON exactly as recorded
+    copyright_text: str = ""
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url.rstrip("/"))

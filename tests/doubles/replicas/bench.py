@@ -31,7 +31,7 @@ from replicas.arcgis import ArcGISReplica
 from replicas.arcgis.catalog import BENCH_URL, bench_service
 from replicas.server import ReplicaServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 BENCH_DIR = REPO / ".bench"
 BIN = Path(sys.executable).parent
 BENCH_CONFIG = {

@@ -35,7 +35,7 @@ QUANTITIES = (
     "substation_rating_kw", "substation_peak_kw", "substation_dg_kw", "substation_queued_kw",
     "substation_hosting_kw",
     # from the geometry: centroid, and the quad names of a polygon's grid square
-    "centroid_lon", "centroid_lat", "grid_name", "major_grid",
+    "centroid_lon", "centroid_lat", "grid_name", "major_grid", "state",
 )  # fmt: skip
 
 
@@ -185,6 +185,7 @@ def quantities(grid: Grid, seed: int, line: Feeder, segment: int, segment_count:
         "substation_dg_kw": station.installed_dg_kw,
         "substation_queued_kw": station.queued_dg_kw,
         "substation_hosting_kw": station.hosting_kw,
+        "state": line.region.state,
     }
 
 
@@ -194,13 +195,65 @@ def format_number(value: float, spec: FieldSpec, separator: bool | None = None) 
     return str(round(value, spec.decimals))
 
 
-def render(spec: FieldSpec, value: object, draw: float) -> object:
-    """The value as this field serves it; `draw` (uniform 0-1) decides the mess."""
+@dataclass(frozen=True)
+class SharedDraws:
+    """Decisions one feature makes once for all its fields: a 'NA' string and its -1 Double
+    twin, or a comma list of feeders and its aligned list of values, always agree."""
+
+    unmeasured: float
+    zero: float
+    listed: float
+    list_length: int
+    list_factors: tuple[float, ...]
+
+    @classmethod
+    def of(cls, rng: Random) -> SharedDraws:
+        return cls(rng.random(), rng.random(), rng.random(), rng.choice((2, 2, 3)),
+                   tuple(rng.uniform(0.2, 1.0) for _ in range(3)))
+
+
+def binned(value: float, edges: tuple[float, ...]) -> str:
+    for low, high in zip(edges, edges[1:], strict=False):
+        if value < high:
+            return f"{low:g} - {high:g}"
+    return f">{edges[-1]:g}"
+
+
+def listed(spec: FieldSpec, value: object, shared: SharedDraws) -> object:
+    """The same quantity for 2-3 feeders of one cell, comma-packed as the utilities do."""
+    if isinstance(value, str):
+        return ",".join([value] + [f"{value}{chr(65 + i)}" for i in range(
+            shared.list_length - 1)])
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return ",".join(format_number(float(value) * factor, spec, False)
+                        for factor in (1.0, *shared.list_factors)[:shared.list_length])
+    return value
+
+
+def render(spec: FieldSpec, value: object, draw: float,
+           shared: SharedDraws | None = None) -> object:
+    """The value as this field serves it; `draw` (uniform 0-1) decides the mess, `shared`
+    the decisions all fields of the feature take together."""
+    if shared is not None and shared.unmeasured < spec.unmeasured_share:
+        return spec.unmeasured_value
     if value is None or draw < spec.null_share:
         return None
     draw -= spec.null_share
-    if spec.scale != 1.0 and isinstance(value, int | float) and not isinstance(value, bool):
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and shared is not None and shared.zero < spec.zero_share:
+        if spec.zero_text is not None:
+            return spec.zero_text
+        value = 0.0
+    if spec.scale != 1.0 and numeric:
         value = float(value) * spec.scale
+    if numeric and spec.ceiling is not None:
+        value = min(float(value), spec.ceiling)
+    if numeric and spec.bins:
+        return binned(float(value), spec.bins)
+    if shared is not None and shared.listed < spec.list_share:
+        return listed(spec, value, shared)
+    if spec.suffix and numeric:
+        return f"{format_number(float(value), spec)}{spec.suffix}"
     if spec.type == "esriFieldTypeString":
         if draw < spec.blank_share:
             return ""

@@ -21,10 +21,10 @@ from replicas.arcgis.shorthands import (
 )
 from replicas.arcgis.spec import Grid, LayerSpec, Quirks, Region, ServiceSpec
 
-DUKE_URL = "https://hdrgateway.duke-energy.com/arcgis/rest/services/HostingCapacity/MapServer"
-NATIONAL_GRID_URL = ("https://systemdataportal.nationalgrid.com/arcgis/rest/services/"
+DUKE_URL = "https://duke.protocol.example/arcgis/rest/services/HostingCapacity/MapServer"
+NATIONAL_GRID_URL = ("https://nationalgrid.protocol.example/arcgis/rest/services/"
                      "Electrification_Data_TEST/MapServer")
-EVERSOURCE_ROOT = "https://epochprodgasdist.eversource.com/wamgasgis/rest/services"
+EVERSOURCE_ROOT = "https://eversource.protocol.example/wamgasgis/rest/services"
 EVERSOURCE_URL = f"{EVERSOURCE_ROOT}/DG_Hosting/GenerationCapacityExternalMapProd/MapServer"
 EVERSOURCE_GAS_URL = f"{EVERSOURCE_ROOT}/Gas/GasServiceTerritory/MapServer"
 

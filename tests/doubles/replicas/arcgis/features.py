@@ -9,7 +9,7 @@ from replicas.arcgis import network
 from replicas.arcgis.geometry import Shape, planar_area, planar_length
 from replicas.arcgis.seeds import seeded_random
 from replicas.arcgis.spec import GEOMETRY_FIELD_TYPE, OID_TYPE, LayerSpec
-from replicas.arcgis.values import quantities, render
+from replicas.arcgis.values import SharedDraws, quantities, render
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,14 @@ def generate_feature(layer: LayerSpec, index: int, oid: int) -> GeneratedFeature
     values["shape_length"] = round(planar_length(shape), 6) if shape else None
     values["shape_area"] = round(planar_area(shape), 6) if shape else None
     values.update(_placed(layer, shape, cell))
+    shared = SharedDraws.of(seeded_random(layer.seed, "shared", oid))
     attributes = {}
     for spec in layer.fields:
         if spec.type == GEOMETRY_FIELD_TYPE:
             continue  # the SHAPE field a MapServer lists: the geometry, not an attribute
         draw = rng.random()
         attributes[spec.name] = oid if spec.type == OID_TYPE else render(
-            spec, values[spec.source], draw)
+            spec, values[spec.source], draw, shared)
     return GeneratedFeature(oid, attributes, shape)
 
 

@@ -1,4 +1,4 @@
-"""Exelon's ArcGIS Online organisation (services3.arcgis.com/agWTKEK7X5K1Bx7o), beside PHI:
+"""Exelon's ArcGIS Online organisation (services3.arcgis.com/ProtocolExelon01), beside PHI:
 BGE's grid squares, PECO's capacity quads and ComEd's quarterly renamed PV service.
 
 ComEd publishes a new service each quarter (`ComEd_PV_Hosting_Capacity_SEP2026`) and keeps a
@@ -23,7 +23,7 @@ from replicas.arcgis.shorthands import (
 )
 from replicas.arcgis.spec import Grid, LayerSpec, Quirks, Region, ServiceSpec
 
-EXELON_ROOT = "https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services"
+EXELON_ROOT = "https://services3.arcgis.com/ProtocolExelon01/arcgis/rest/services"
 BGE_URL = f"{EXELON_ROOT}/BGE_Hosting_Capacity/FeatureServer"
 PECO_URL = f"{EXELON_ROOT}/PECO_Available_Distribution_Capacity_Map/FeatureServer"
 COMED_NAME = "ComEd_PV_Hosting_Capacity_{quarter}"

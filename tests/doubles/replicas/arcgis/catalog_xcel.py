@@ -1,4 +1,4 @@
-"""Xcel Energy's ArcGIS Online organisation (services1.arcgis.com/eM84fwjsSggLQk61).
+"""Xcel Energy's ArcGIS Online organisation (services1.arcgis.com/ProtocolXcel0001).
 
 Xcel republishes its hosting capacity popup layers every few months under a new name, with
 the words in either order and the month spelled out or cut short (NSP_HCA_Popup_Layer_
@@ -15,7 +15,7 @@ from dataclasses import replace
 from replicas.arcgis.shorthands import companion_layer, oid, shape_length, text
 from replicas.arcgis.spec import FieldSpec, Grid, LayerSpec, Quirks, Region, ServiceSpec
 
-XCEL_ROOT = "https://services1.arcgis.com/eM84fwjsSggLQk61/arcgis/rest/services"
+XCEL_ROOT = "https://services1.arcgis.com/ProtocolXcel0001/arcgis/rest/services"
 # (service name, segments, last edit), newest first.
 NSP_SERVICES = (("NSP_HCA_Popup_Layer_October_2026", 1000, "2026-10-06T19:00:00"),
                 ("NSP_HCA_Popup_Layer_March_2026", 930, "2026-03-09T19:00:00"),

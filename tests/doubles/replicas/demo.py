@@ -13,7 +13,7 @@ import duckdb
 from extract import settings
 from replicas.server import ReplicaServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def run_step(title: str, command: list[str], env: dict, cwd: Path = REPO) -> int:

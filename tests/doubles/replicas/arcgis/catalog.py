@@ -1,10 +1,10 @@
-"""The built-in catalog: one entry per utility service, at its real URL (see utilities.md).
+"""The protocol catalog: synthetic services that exercise the replica and the extractor.
 
-Field names and types follow the utilities' field maps, plus a few unmapped fields the real
-layers carry too. PG&E, SCE and PHI are here; the other utilities are in catalog_exelon.py,
-catalog_online.py, catalog_xcel.py and catalog_self_hosted.py. To replicate another
-utility, add a function returning its `ServiceSpec` and list it in `default_catalog()`;
-nothing else changes.
+These are NOT any utility's data and NOT the product's replicas: their hosts and organisation
+ids are made up (`*.protocol.example`, `services2.arcgis.com/ProtocolPgeOrg01`...), and their
+fields were written by hand to test paging, ids, quirks, projections and faults. The replicas
+of the real utilities are built from recorded evidence in catalog_evidence.py.
+`protocol_catalog()` lists them; the replica engine's own tests (tests/replicas) use it.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from replicas.arcgis.shorthands import (  # noqa: F401 - oid, integer: the catal
 )
 from replicas.arcgis.spec import FieldSpec, Grid, LayerSpec, Quirks, Region, ServiceSpec
 
-PGE_URL = ("https://services2.arcgis.com/mJaJSax0KPHoCNB6/ArcGIS/rest/services/"
+PGE_URL = ("https://services2.arcgis.com/ProtocolPgeOrg01/ArcGIS/rest/services/"
            "DRPComplianceRelProd/FeatureServer")
-SCE_URL = "https://drpep.sce.com/arcgis/rest/services/DRP/ICA_Layer/FeatureServer"
-SCE_LNBA_URL = "https://drpep.sce.com/arcgis/rest/services/DRP/LNBA_Layer/FeatureServer"
-PHI_URL = ("https://services3.arcgis.com/agWTKEK7X5K1Bx7o/arcgis/rest/services/"
+SCE_URL = "https://sce.protocol.example/arcgis/rest/services/DRP/ICA_Layer/FeatureServer"
+SCE_LNBA_URL = "https://sce.protocol.example/arcgis/rest/services/DRP/LNBA_Layer/FeatureServer"
+PHI_URL = ("https://services3.arcgis.com/ProtocolExelon01/arcgis/rest/services/"
            "PHI_Hosting_Capacity/FeatureServer")
 BENCH_URL = "https://bench.example.com/arcgis/rest/services/Bench/HostingCapacity/FeatureServer"
 
@@ -326,9 +326,9 @@ def bench_service(feature_count: int = 100_000, page_delay_seconds: float = 0.3,
                        current_version=10.91)
 
 
-def default_catalog() -> list[ServiceSpec]:
-    """Fresh specs every call, so one replica's runtime changes never leak into another.
-    Every supported config in configs/utilities is served here, at its real URL."""
+def protocol_catalog() -> list[ServiceSpec]:
+    """Fresh synthetic specs every call, so one replica's runtime changes never leak into
+    another."""
     from replicas.arcgis.catalog_exelon import exelon_services
     from replicas.arcgis.catalog_online import online_services
     from replicas.arcgis.catalog_self_hosted import self_hosted_services

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from replicas.arcgis import metadata
 from replicas.arcgis.answers import ArcGISError, answer, html_page
-from replicas.arcgis.catalog import default_catalog
+from replicas.arcgis.catalog import protocol_catalog
+from replicas.arcgis.catalog_evidence import default_catalog
 from replicas.arcgis.features import all_features
 from replicas.arcgis.geometry import esri_geometry, geojson_geometry
 from replicas.arcgis.query import run_query
@@ -104,6 +105,8 @@ class ArcGISReplica:
             raise ArcGISError(400, "Invalid URL", [f"no ArcGIS REST path in {request.path!r}"])
         root = path[:marker + len(REST_SERVICES)]
         services = self._services_under(request.host, root)
+        if not services and self._under_maintenance(request.host, root):
+            return maintenance_page()
         if not services:
             raise ArcGISError(400, "Invalid URL", [f"no services at {root!r}"])
         segments = [s for s in path[marker + len(REST_SERVICES):].split("/") if s]
@@ -118,6 +121,11 @@ class ArcGISReplica:
         if found is None:
             raise ArcGISError(404, "Service not found", [f"Service {name}/{kind} not found"])
         return self._service_resource(request, found[0], kind, segments[position + 1:])
+
+    def _under_maintenance(self, host: str, root: str) -> bool:
+        return any(s.host.lower() == host.split(":")[0].lower()
+                   and root.lower() in (r.lower() for r in s.maintenance_roots)
+                   for s in self.services)
 
     def _services_under(self, host: str, root: str) -> list[ServiceSpec]:
         return [s for s in self.services if _key(s.host, s.root_path) == _key(host, root)]
@@ -157,6 +165,7 @@ class ArcGISReplica:
 
     def _service_resource(self, request: Request, service: ServiceSpec, kind: str,
                           rest: list[str]) -> Response:
+        _check_referer(request, service)
         if not rest:
             self._check_token(request, service.layers)
             return self._metadata(request, metadata.service_info(service, kind), service.name)
@@ -189,6 +198,25 @@ class ArcGISReplica:
             raise ArcGISError(498, "Invalid Token")
 
 
+def _check_referer(request: Request, service: ServiceSpec) -> None:
+    """ComEd's proxied services answer HTTP 200 carrying error 403 (GWM_0003) unless the
+    request comes with the exact Referer of the utility's web map."""
+    if service.required_referer is None:
+        return
+    referer = next((v for k, v in request.headers.items() if k.lower() == "referer"), "")
+    if referer != service.required_referer:
+        raise ArcGISError(403, "You do not have permissions to access this resource or "
+                          "perform this operation.", [], message_code="GWM_0003")
+
+
+def maintenance_page() -> Response:
+    """What SCE's drpep.sce.com answers under /arcgis/ (its services live under
+    /arcgis_server/): an HTML page with status 404 that reads like an outage."""
+    body = (b"<html><head><title>Site Maintenance</title></head><body><h1>We'll be back soon"
+            b"</h1><p>This site is down for maintenance.</p></body></html>")
+    return Response(404, body, "text/html; charset=utf-8")
+
+
 def _bearer_token(headers: dict[str, str]) -> str:
     for name, value in headers.items():
         if name.lower() in ("x-esri-authorization", "authorization"):
@@ -216,4 +244,8 @@ def fixture_features(service_url: str, layer_index: int,
     Each item is {"attributes": {field: value}, "geometry": GeoJSON in WGS84 or None}
     (`geometry_format="esri"`: Esri JSON in 4326). Lazy: a big layer is never held whole.
     """
-    return ArcGISReplica().features(service_url, layer_index, geometry_format)
+    try:
+        return ArcGISReplica().features(service_url, layer_index, geometry_format)
+    except KeyError:  # the engine's tests read the synthetic protocol services too
+        return ArcGISReplica(protocol_catalog()).features(service_url, layer_index,
+                                                          geometry_format)

@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 
 from replicas.arcgis.answers import ArcGISError, answer, html_page, query_error
-from replicas.arcgis.features import GeneratedFeature, generate_feature
+from replicas.arcgis.attribute_where import parse_attribute_where
+from replicas.arcgis.features import GeneratedFeature, all_features, generate_feature
 from replicas.arcgis.geometry import (
     WEB_MERCATOR_WKIDS,
     WGS84_WKIDS,
@@ -70,8 +71,8 @@ def object_id_filter(layer: LayerSpec, params: dict[str, str]) -> IdFilter:
                           "specified")
     try:
         selected = parse_where(params.get("where"), layer.object_id_field)
-    except WhereError as error:
-        raise query_error(f"'where' parameter is invalid: {error}") from None
+    except WhereError as oid_only:
+        selected = attribute_filter(layer, params.get("where", ""), oid_only)
     listed = params.get("objectIds", "").strip()
     if listed:
         try:
@@ -82,13 +83,28 @@ def object_id_filter(layer: LayerSpec, params: dict[str, str]) -> IdFilter:
     return selected
 
 
+def attribute_filter(layer: LayerSpec, where: str, oid_only: WhereError) -> IdFilter:
+    """The object ids whose attributes satisfy `where` (a filter on fields other than the
+    object id), computed over the layer's features."""
+    names = [spec.name for spec in layer.fields if spec.type != GEOMETRY_FIELD_TYPE]
+    try:
+        predicate = parse_attribute_where(where, names)
+    except WhereError as error:
+        detail = error if "Failed to execute" in str(error) else oid_only
+        raise ArcGISError(400, "Failed to execute query.",
+                          [f"'where' parameter is invalid: {detail}"]) from None
+    matching = frozenset(feature.object_id for feature in all_features(layer)
+                         if predicate(feature.attributes))
+    return IdFilter(members=matching)
+
+
 def select(layer: LayerSpec, id_filter: IdFilter) -> Selection:
     ids = layer.id_space()
     if id_filter.matches_nothing:
         return IdList([])
     if id_filter.members is not None:
-        return IdList([oid for oid in id_filter.members
-                       if id_filter.admits(oid) and ids.index_of(oid) is not None])
+        return IdList(sorted(oid for oid in id_filter.members
+                         if id_filter.admits(oid) and ids.index_of(oid) is not None))
     start = 0 if id_filter.low is None else ids.first_index_from(id_filter.low)
     stop = ids.count if id_filter.high is None else ids.first_index_from(id_filter.high + 1)
     return IndexWindow(ids, start, stop)

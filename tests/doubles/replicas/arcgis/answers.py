@@ -15,14 +15,20 @@ JSON_TYPE = "application/json; charset=utf-8"
 class ArcGISError(Exception):
     """An answer of the form {"error": {...}}: ArcGIS sends these with HTTP status 200."""
 
-    def __init__(self, code: int, message: str, details: list[str] | None = None):
+    def __init__(self, code: int, message: str, details: list[str] | None = None,
+                 message_code: str | None = None):
         super().__init__(f"{code} {message}")
         self.code = code
         self.message = message
         self.details = details or []
+        self.message_code = message_code
 
     def payload(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+        error: dict = {"code": self.code}
+        if self.message_code:
+            error["messageCode"] = self.message_code
+        error.update({"message": self.message, "details": self.details})
+        return {"error": error}
 
 
 def query_error(detail: str) -> ArcGISError:

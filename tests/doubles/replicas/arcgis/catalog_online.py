@@ -22,25 +22,25 @@ from replicas.arcgis.shorthands import (
 )
 from replicas.arcgis.spec import Grid, LayerSpec, Quirks, Region, ServiceSpec
 
-AMEREN_URL = ("https://services.arcgis.com/TT9bIhJgpqQXKFnj/arcgis/rest/services/"
+AMEREN_URL = ("https://services.arcgis.com/ProtocolAmeren01/arcgis/rest/services/"
               "Ameren_DG_Hosting_Capacity/FeatureServer")
-CENTRAL_HUDSON_URL = ("https://services.arcgis.com/PwY9ZJmOaKRnJYrU/arcgis/rest/services/"
+CENTRAL_HUDSON_URL = ("https://services.arcgis.com/ProtocolCenHud01/arcgis/rest/services/"
                       "Central_Hudson_Hosting_Capacity/FeatureServer")
-AVANGRID_ROOT = "https://services.arcgis.com/c0HK6TaWF3mGiNhc/arcgis/rest/services"
+AVANGRID_ROOT = "https://services.arcgis.com/ProtocolAvangr01/arcgis/rest/services"
 CMP_URL = f"{AVANGRID_ROOT}/CMP_HostingCapacity/FeatureServer"
 UI_URL = f"{AVANGRID_ROOT}/UI_HostingCapacity/FeatureServer"
 NYSEG_RGE_URL = f"{AVANGRID_ROOT}/HostingCapacity_DCirc_NYSEG_RGE_APR272018/FeatureServer"
-CONED_URL = ("https://services8.arcgis.com/ncPPFeyaIhDBQq2X/arcgis/rest/services/"
+CONED_URL = ("https://services8.arcgis.com/ProtocolConEd001/arcgis/rest/services/"
              "Feeder_Hosting_Capacity_Layers/FeatureServer")
-ORU_URL = ("https://services3.arcgis.com/p04uQpu9ausDBOAh/arcgis/rest/services/"
+ORU_URL = ("https://services3.arcgis.com/ProtocolOandR001/arcgis/rest/services/"
            "Orange_Rockland_EV_Capacity_Summer_Winter/FeatureServer")
-CONSUMERS_URL = ("https://services.arcgis.com/pMKZSKRjMQBVDRPw/arcgis/rest/services/"
+CONSUMERS_URL = ("https://services.arcgis.com/ProtocolConsum01/arcgis/rest/services/"
                  "HostingCapacity/FeatureServer")
-DOMINION_URL = ("https://services1.arcgis.com/JrAaMMksMPSYLfV0/arcgis/rest/services/"
+DOMINION_URL = ("https://services1.arcgis.com/ProtocolDomin001/arcgis/rest/services/"
                 "Dominion_Hosting_Capacity/FeatureServer")
-DTE_URL = ("https://services1.arcgis.com/b6rkZNtCd6Mx2gvB/arcgis/rest/services/"
+DTE_URL = ("https://services1.arcgis.com/ProtocolDTE00001/arcgis/rest/services/"
            "DTE_CircuitData/FeatureServer")
-FIRSTENERGY_ROOT = "https://services.arcgis.com/bQe0xjGqHk8RLPSR/arcgis/rest/services"
+FIRSTENERGY_ROOT = "https://services.arcgis.com/ProtocolFirstE01/arcgis/rest/services"
 JCPL_URL = f"{FIRSTENERGY_ROOT}/JCP_L_Hosting_Capacity/FeatureServer"
 POTOMAC_EDISON_URL = f"{FIRSTENERGY_ROOT}/Potomac_Edison_Hosting_Capacity/FeatureServer"
 

@@ -32,6 +32,8 @@ def extent(layer: LayerSpec, wkid: int) -> dict:
 
 
 def service_info(service: ServiceSpec, kind: str) -> dict:
+    if service.saved_document is not None:
+        return dict(service.saved_document)  # the real service's JSON, as recorded
     layers = [{"id": layer.index, "name": layer.name, "parentLayerId": -1,
                "defaultVisibility": True, "subLayerIds": None, "minScale": 0, "maxScale": 0,
                "geometryType": layer.esri_geometry_type} for layer in service.layers]
@@ -44,7 +46,7 @@ def service_info(service: ServiceSpec, kind: str) -> dict:
         "supportedQueryFormats": service.supported_query_formats,
         "capabilities": "Query" if kind == "FeatureServer" else "Map,Query,Data",
         "description": service.description,
-        "copyrightText": "",
+        "copyrightText": service.copyright_text,
         "spatialReference": spatial_reference(service.native_wkid),
         "fullExtent": extent(service.layers[0], service.native_wkid),
         "units": "esriMeters",
