@@ -1,6 +1,14 @@
 -- No inf or NaN ever reaches a mart: every number of a record is finite or NULL (the parse
 -- macros turn NaN, Infinity, "1e400" and magnitudes beyond a physical bound into NULL).
-{% set numbers = canonical_capacity_fields() + ['voltage_kv', 'centroid_lat', 'centroid_lon'] %}
+-- Every DOUBLE column of the mart is checked, whatever columns it gains.
+{% set numbers = [] %}
+{% if execute %}
+    {% for column in adapter.get_columns_in_relation(ref('hosting_capacity_records')) %}
+        {% if column.dtype | upper in ('DOUBLE', 'FLOAT', 'REAL') %}
+            {% do numbers.append(column.name) %}
+        {% endif %}
+    {% endfor %}
+{% endif %}
 
 select
     utility_code,
