@@ -29,20 +29,20 @@ parsed as (
         {%- endfor %}
         {{ unit_to_mw(capacity_range_high('hosting_capacity_mw_measured'),
                       capacity_text_unit('hosting_capacity_mw_measured', 'hosting_capacity_mw')) }}
-        as hosting_capacity_range_high_mw,
+            as hosting_capacity_range_high_mw,
         {{ parse_number('voltage_kv_text') }} as voltage_kv,
         {% for field in canonical_flag_fields() %}
             {{ parse_flag(field ~ '_text') }} as {{ field }},
         {% endfor %}
         {{ parse_record_date('record_date_text') }} as record_date,
         (
+            cast({{ is_unparseable_number('voltage_kv_text') }} as integer)
             {% for field in canonical_capacity_fields() %}
-                cast(
+                + cast(
                     {{ field }}_measured is not null
                     and {{ capacity_number(field ~ '_measured') }} is null as integer
-                ) +
+                )
             {% endfor %}
-            cast({{ is_unparseable_number('voltage_kv_text') }} as integer)
         ) as unparseable_value_count,
         try(st_geomfromgeojson(measured.geometry_geojson)) as geom
     from measured
@@ -53,19 +53,23 @@ own_kind as (
     select
         parsed.*,
         parsed.capacity_kind as record_capacity_kind,
-        coalesce(hosting_capacity_mw_value, hosting_capacity_min_mw_value)
+        coalesce(parsed.hosting_capacity_mw_value, parsed.hosting_capacity_min_mw_value)
             as record_hosting_capacity_mw,
-        coalesce(hosting_capacity_min_mw_value, case
-            when hosting_capacity_range_high_mw is not null then hosting_capacity_mw_value
+        coalesce(parsed.hosting_capacity_min_mw_value, case
+            when
+                parsed.hosting_capacity_range_high_mw is not null
+                then parsed.hosting_capacity_mw_value
         end) as record_hosting_capacity_min_mw,
-        coalesce(hosting_capacity_max_mw_value, hosting_capacity_range_high_mw)
+        coalesce(parsed.hosting_capacity_max_mw_value, parsed.hosting_capacity_range_high_mw)
             as record_hosting_capacity_max_mw,
-        installed_dg_mw_value as record_installed_dg_mw,
-        queued_dg_mw_value as record_queued_dg_mw,
-        remaining_capacity_mw_value as record_remaining_capacity_mw,
+        parsed.installed_dg_mw_value as record_installed_dg_mw,
+        parsed.queued_dg_mw_value as record_queued_dg_mw,
+        parsed.remaining_capacity_mw_value as record_remaining_capacity_mw,
         case
-            when hosting_capacity_mw_value is not null then hosting_capacity_mw_is_floor
-            else hosting_capacity_min_mw_is_floor
+            when
+                parsed.hosting_capacity_mw_value is not null
+                then parsed.hosting_capacity_mw_is_floor
+            else parsed.hosting_capacity_min_mw_is_floor
         end as record_is_floor
     from parsed
 ),
@@ -78,8 +82,8 @@ twin_kind as (
         case parsed.capacity_kind when 'generation' then 'load' else 'generation' end
             as record_capacity_kind,
         case parsed.capacity_kind
-            when 'generation' then load_capacity_mw_value
-            else generation_capacity_mw_value
+            when 'generation' then parsed.load_capacity_mw_value
+            else parsed.generation_capacity_mw_value
         end as record_hosting_capacity_mw,
         null::double as record_hosting_capacity_min_mw,
         null::double as record_hosting_capacity_max_mw,
@@ -87,8 +91,8 @@ twin_kind as (
         null::double as record_queued_dg_mw,
         null::double as record_remaining_capacity_mw,
         case parsed.capacity_kind
-            when 'generation' then load_capacity_mw_is_floor
-            else generation_capacity_mw_is_floor
+            when 'generation' then parsed.load_capacity_mw_is_floor
+            else parsed.generation_capacity_mw_is_floor
         end as record_is_floor
     from parsed
     where
