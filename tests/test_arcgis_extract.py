@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from replicas.arcgis import fixture_features
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
 

@@ -4,9 +4,9 @@ import math
 import time
 
 import pytest
-from replicas.server import ReplicaServer, Response
 
 from extract.http import FetchError, HttpClient, RetryPolicy, redact
+from replicas.server import ReplicaServer, Response
 
 FAST = RetryPolicy(attempts=4, base_delay_s=0.01, timeout_s=2)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
+from extract.config import load_config_file
 from replicas.arcgis import ArcGISReplica, fixture_features, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.server import ReplicaServer
-
-from extract.config import load_config_file
 
 REPO = Path(__file__).resolve().parents[1]
 PROTOCOL_CONFIGS = REPO / "tests" / "doubles" / "protocol_configs"

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from replicas.arcgis import ArcGISReplica, fixture_features
-from replicas.server import ReplicaServer
 
 from extract.arcgis.layer import LayerReader, fetch_layer_metadata
 from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
 from extract.discovery import resolve_service_url
 from extract.http import HttpClient
+from replicas.arcgis import ArcGISReplica, fixture_features
+from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[2]
 # A fixed day, so the names tried do not depend on the clock.
