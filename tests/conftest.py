@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 

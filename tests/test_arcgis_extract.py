@@ -8,6 +8,7 @@ import time
 
 import pytest
 from hostile_network import AttemptedConnections, other_host_fixture  # noqa: F401 - fixture
+
 from replicas.arcgis import fixture_features
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from replicas.arcgis.catalog import PHI_URL
 
 REPO = Path(__file__).resolve().parents[1]

@@ -2,6 +2,7 @@
 each is run here at a small size, and its results checked."""
 
 import duckdb
+
 from replicas import bench
 
 

@@ -216,3 +216,10 @@ def test_supported_configs_use_https_service_urls(configs):
     for config in configs:
         for layer in config.layers:
             assert layer.service_url.startswith("https://"), config.utility_code
+
+
+def test_readme_sources_table_has_a_row_for_every_supported_utility(configs):
+    readme = (CONFIG_DIR.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Sources", 1)[1].split("\n## ", 1)[0]
+    for config in configs:
+        assert (f"| {config.utility_code} |" in table) == config.is_supported, config.utility_code

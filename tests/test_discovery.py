@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from replicas.server import ReplicaServer, Request, Response
 
 from extract.config import LayerConfig, UtilityConfig, load_config_file
 from extract.discovery import (
@@ -20,6 +19,7 @@ from extract.discovery import (
     service_date,
 )
 from extract.http import HttpClient, RetryPolicy
+from replicas.server import ReplicaServer, Request, Response
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs" / "utilities"
 HOST = "services9.arcgis.example"

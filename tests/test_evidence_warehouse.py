@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
 from replicas.arcgis import ArcGISReplica
 from replicas.server import ReplicaServer
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 import httpx
 import pytest
 from gridx.helpers import local_time, pricing_requests, reset_replica, write_pricing_config
-from replicas.gridx import MESSAGES, GridXReplica
-from replicas.server import ReplicaServer
 
 from extract.gridx.api import AnswerError, Window, fetch_window, parse_price, price_rows
 from extract.gridx.config import load_pricing_configs
 from extract.http import HostLimiter, HttpClient, RetryPolicy
+from replicas.gridx import MESSAGES, GridXReplica
+from replicas.server import ReplicaServer
 
 NOW = local_time(2026, 11, 20, 12)
 TODAY = date(2026, 11, 20)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from gridx.helpers import local_time, query, run_dbt_build, write_pricing_config
-from replicas.gridx import GridXReplica
-from replicas.server import ReplicaServer
 
 from extract.__main__ import main
+from replicas.gridx import GridXReplica
+from replicas.server import ReplicaServer
 
 RATES = ["TOU-EV-9S", "TOU-GS-1"]
 CIRCUITS = ["System", "Eagle Rock"]

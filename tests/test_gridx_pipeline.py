@@ -15,11 +15,11 @@ from gridx.helpers import (
     reset_replica,
     write_pricing_config,
 )
-from replicas.gridx import ZONE, GridXReplica
-from replicas.server import ReplicaServer
 
 from extract.__main__ import main
 from extract.gridx.cli import run_pricing_defaults
+from replicas.gridx import ZONE, GridXReplica
+from replicas.server import ReplicaServer
 
 RATES = ["TOU-EV-9S", "TOU-GS-1"]
 CIRCUITS = ["System", "Eagle Rock"]

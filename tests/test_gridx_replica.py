@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from gridx.helpers import local_time
+
 from replicas.gridx import MESSAGES, GridXReplica
 from replicas.server import Request
 

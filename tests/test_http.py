@@ -8,9 +8,9 @@ import time
 
 import pytest
 from hostile_network import AttemptedConnections, other_host_fixture  # noqa: F401 - fixture
-from replicas.server import ReplicaServer, Response
 
 from extract.http import FetchError, HttpClient, RetryPolicy, redact
+from replicas.server import ReplicaServer, Response
 
 FAST = RetryPolicy(attempts=4, base_delay_s=0.01, timeout_s=2)
 

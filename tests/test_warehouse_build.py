@@ -15,13 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
+from extract.config import load_config_file
+from extract.numbers import parse_number
 from replicas.arcgis import ArcGISReplica, fixture_features, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES
 from replicas.server import ReplicaServer
-
-from extract.config import load_config_file
-from extract.numbers import parse_number
 
 REPO = Path(__file__).resolve().parents[1]
 PROTOCOL_CONFIGS = REPO / "tests" / "doubles" / "protocol_configs"

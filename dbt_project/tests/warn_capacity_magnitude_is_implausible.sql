@@ -33,12 +33,12 @@ peers as (
         medians.utility_code,
         medians.capacity_kind,
         medians.median_mw,
-        median(others.median_mw) as peer_median_mw
+        median(peer_medians.median_mw) as peer_median_mw
     from medians
-    inner join medians as others
+    inner join medians as peer_medians
         on
-            medians.capacity_kind = others.capacity_kind
-            and medians.utility_code != others.utility_code
+            medians.capacity_kind = peer_medians.capacity_kind
+            and medians.utility_code != peer_medians.utility_code
     group by medians.utility_code, medians.capacity_kind, medians.median_mw
 ),
 

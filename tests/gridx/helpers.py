@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import yaml
+
 from replicas.gridx import ZONE, GridXReplica
 from replicas.server import ReplicaServer
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 

@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from replicas.arcgis import ArcGISReplica, fixture_features
-from replicas.server import ReplicaServer
 
 from extract.arcgis.layer import LayerReader, fetch_layer_metadata
 from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
 from extract.discovery import resolve_service_url
 from extract.http import HttpClient
 from extract.numbers import parse_number
+from replicas.arcgis import ArcGISReplica, fixture_features
+from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[2]
 # A fixed day, so the names tried do not depend on the clock.

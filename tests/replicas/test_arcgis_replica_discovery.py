@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import BENCH_URL, PGE_URL, PHI_URL, SCE_URL
 from replicas.server import ReplicaServer

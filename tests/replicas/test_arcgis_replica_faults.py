@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from replicas.arcgis.catalog import PGE_URL
 
 PGE_QUERY = f"{PGE_URL}/7/query"

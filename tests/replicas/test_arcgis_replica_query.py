@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+
 from replicas.arcgis import fixture_features
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import PGE_URL, PHI_URL, SCE_URL
 

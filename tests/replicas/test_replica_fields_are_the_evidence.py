@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from replicas.arcgis import ArcGISReplica
 
 EVIDENCE = Path(__file__).resolve().parents[1] / "doubles" / "evidence"

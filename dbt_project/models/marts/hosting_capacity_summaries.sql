@@ -11,7 +11,7 @@ records as (
         capacity_kind,
         count(*) as total_records,
         count(*) filter (where feeder_id_external is null) as records_without_feeder_id,
-        count(distinct (source_layer, source_object_id)) filter (
+        count(distinct source_layer || '/' || source_object_id) filter (
             where row_grain = 'grid_cell'
         ) as total_grid_cells,
         count(*) filter (where capacity_is_lower_bound) as records_at_lower_bound,

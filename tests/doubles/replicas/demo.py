@@ -26,15 +26,20 @@ def summary_lines(marts_file: Path) -> list[str]:
         utilities, supported, ingested = con.execute(
             "select count(*), count(*) filter (where is_supported), "
             "count(*) filter (where record_count > 0) from marts.utilities").fetchone()
-        records, feeders, hosting_mw, remaining_mw = con.execute(
-            "select sum(total_records), sum(total_feeders), sum(total_hosting_capacity_mw), "
-            "sum(total_remaining_capacity_mw) from marts.hosting_capacity_summaries").fetchone()
+        kinds = con.execute(
+            "select capacity_kind, count(distinct utility_code), sum(total_records), "
+            "sum(total_feeders), sum(total_hosting_capacity_mw), "
+            "sum(total_remaining_capacity_mw), sum(records_at_lower_bound) "
+            "from marts.hosting_capacity_summaries group by all order by 1").fetchall()
         prices = con.execute(PRICES_BY_UTILITY).fetchall()
         compared = con.execute(UTILITIES_ON_ONE_DAY).fetchall()
     lines = [
         f"utilities:  {utilities} configured, {supported} supported, {ingested} with records",
-        f"records:    {records or 0:,} segments on {feeders or 0:,} feeders",
-        f"capacity:   {hosting_mw or 0:,.1f} MW hosting, {remaining_mw or 0:,.1f} MW remaining",
+        *(f"{kind + ':':<11} {utilities_of_kind} utilities, {records or 0:,} records on "
+          f"{feeders or 0:,} feeders, {hosting_mw or 0:,.1f} MW hosting, "
+          f"{remaining_mw or 0:,.1f} MW remaining, {floors or 0:,} at a censoring floor"
+          for kind, utilities_of_kind, records, feeders, hosting_mw, remaining_mw, floors
+          in kinds),
     ]
     if not prices:
         lines.append("prices:     none loaded")
