@@ -82,17 +82,29 @@ def test_a_second_writer_that_cannot_wait_names_the_process_holding_the_warehous
     successes_have_their_rows(world)
 
 
-def test_dbt_build_waits_for_a_running_extract_and_then_builds(world):
+def test_dbt_build_waits_for_the_writer_holding_the_warehouse_and_then_builds(world):
     world.use_config("ace")
-    world.arcgis.set_quirks(*ACE, max_record_count=200, page_delay_seconds=2.0)
-    running = extract_in_child(world, HC_PAGES_IN_FLIGHT="1")  # 16 s: dbt starts meanwhile
-    wait_for_lock_holder(world, running)
-    build = subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors"],
-                           cwd=REPO / "dbt_project", env=child_env(world), capture_output=True,
-                           text=True, timeout=600)
-    assert f"warehouse in use by PID {running.pid}" in build.stdout
-    assert build.returncode == 0, build.stdout[-3000:]
-    assert running.wait(timeout=10) == 0
+    assert world.extract("--utility", "ace") == 0
+    # Another writer (an extract, as far as the lock knows) holds the warehouse until told.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from extract.warehouse_lock import exclusive_writer\n"
+         f"with exclusive_writer(Path({str(world.warehouse_dir)!r})):\n"
+         "    print('held', flush=True); sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    build = subprocess.Popen([str(BIN / "dbt"), "build", "--no-use-colors"],
+                             cwd=REPO / "dbt_project", env=child_env(world),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    for line in build.stdout:
+        output.append(line)
+        if f"warehouse in use by PID {holder.pid}" in line:
+            break
+    assert build.poll() is None, "".join(output)  # waiting, not failed
+    holder.communicate("go\n", timeout=30)  # the other writer finishes
+    output += build.stdout.readlines()
+    assert build.wait(timeout=600) == 0, "".join(output)[-3000:]
     with duckdb.connect(str(world.warehouse_dir / "marts.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from hosting_capacity_records").fetchone() == (
             ACE_FEATURES,)
