@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.setup-done
+NPM_STAMP := hcmap/node_modules/.package-lock.json
 
 export HC_CONFIG_DIR ?= $(CURDIR)/configs
 export HC_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
@@ -13,9 +14,9 @@ export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test extract build lint bench docs clean lock
+.PHONY: setup map-tools demo test extract build lint bench docs clean lock map serve-map
 
-setup: $(STAMP)
+setup: $(STAMP) map-tools $(NPM_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,6 +24,14 @@ $(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) scripts/install_spatial.py
 	touch $(STAMP)
+
+# npm and Debian's Chromium for the map, installed when root, else the command is printed.
+map-tools:
+	@bash scripts/install_map_tools.sh
+
+# The map's browser libraries, pinned by hcmap/package-lock.json, vendored into the site.
+$(NPM_STAMP): hcmap/package-lock.json | map-tools
+	cd hcmap && npm ci --no-audit --no-fund --loglevel=error
 
 demo: setup
 	$(PY) -m replicas demo
@@ -38,8 +47,14 @@ test: setup
 	$(MAKE) lint
 
 lint: setup
-	$(BIN)/ruff check extract replicas tests scripts
+	$(BIN)/ruff check extract replicas hcmap tests scripts
 	cd dbt_project && $(BIN)/sqlfluff lint models tests
+
+map: setup
+	$(PY) -m hcmap build
+
+serve-map: setup
+	$(PY) -m hcmap serve
 
 bench: setup
 	$(PY) -m replicas.bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -45,10 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with server:
         print(f"map: serving {site} at {server.url} (Ctrl-C stops)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

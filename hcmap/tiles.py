@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
-from pmtiles.tile import Compression, Entry, TileType, serialize_header, zxy_to_tileid
+from pmtiles.tile import Compression, Entry, TileType, zxy_to_tileid
 from pmtiles.writer import finalize_header
 
 SUMMARY_MAXZOOM = 10

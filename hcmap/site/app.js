@@ -345,6 +345,10 @@ async function updateSites() {
     `segments within ${radiusKm} km can take ${nameplateKw} kW` +
     (sites.length > MAX_LISTED_SITES ? `; the nearest ${MAX_LISTED_SITES} are listed.` : '.');
   section.dataset.count = String(sites.length);
+  section.dataset.lat = String(lat);
+  section.dataset.lon = String(lon);
+  section.dataset.radiusKm = String(radiusKm);
+  section.dataset.nameplateKw = String(nameplateKw);
   map.getSource('sites').setData({ type: 'FeatureCollection', features: sites.slice(0, MAX_LISTED_SITES).map((p) => ({
     type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [p.centroid_lon, p.centroid_lat] } })) });
   section.dataset.state = 'ready';

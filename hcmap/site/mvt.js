@@ -30,7 +30,10 @@ class Reader {
   skip(wireType) {
     if (wireType === 0) this.varint();
     else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.pos += this.varint();
+    else if (wireType === 2) {
+      const length = this.varint();  // read before adding: `pos += varint()` would lose its bytes
+      this.pos += length;
+    }
     else if (wireType === 5) this.pos += 4;
     else throw new Error(`vector tile: unknown wire type ${wireType}`);
   }
