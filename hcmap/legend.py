@@ -25,6 +25,13 @@ def colour_for(remaining_mw: float | None) -> str:
     raise AssertionError("the last bin has no upper bound")
 
 
+def bin_sql(column: str) -> str:
+    """SQL for the index of the value's bin in REMAINING_MW_BINS (NULL for no value)."""
+    cases = " ".join(f"when {column} <= {upper!r} then {index}"
+                     for index, (upper, _, _) in enumerate(REMAINING_MW_BINS) if upper is not None)
+    return f"case when {column} is null then null {cases} else {len(REMAINING_MW_BINS) - 1} end"
+
+
 def legend() -> dict:
     return {"bins": [{"upper_mw": upper, "colour": colour, "label": label}
                      for upper, colour, label in REMAINING_MW_BINS],

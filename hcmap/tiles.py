@@ -3,11 +3,13 @@ as one PMTiles archive.
 
 Two layers, by zoom:
 - `summary` (zooms 0 to SUMMARY_MAXZOOM): one point per map cell of about 8 screen pixels,
-  per utility and capacity kind, with how many records it stands for and the most remaining
-  capacity among them. A national view then costs kilobytes, not the whole warehouse.
-- `records` (DETAIL_MINZOOM to MAXZOOM): every record's own geometry, clipped to the tile, with
-  the fields the popup and the radius panel show. The browser over-zooms MAXZOOM tiles beyond it
-  (4096 units per tile at zoom 12 is 2.4 m at the equator).
+  per utility and capacity kind, with how many records it stands for and the legend bin of the
+  most remaining capacity among them (a small integer: MVT stores each distinct value once per
+  tile, so a dot costs a few bytes). A national view then costs kilobytes, not the warehouse.
+- `records` (MAXZOOM only): every record's own geometry, clipped to the tile, with the fields
+  the popup and the radius panel show. The browser over-zooms these tiles beyond MAXZOOM (4096
+  units per tile at zoom 12 is 2.4 m at the equator). One detail zoom, not several: each costs
+  a pass over every record and as many bytes again (measured by `make bench`).
 
 Every record is in the MAXZOOM tile that holds its centroid: where its geometry does not reach
 that tile (an L-shaped line), it is written there as a point at its centroid with
@@ -27,8 +29,10 @@ import pyarrow as pa
 from pmtiles.tile import Compression, Entry, TileType, zxy_to_tileid
 from pmtiles.writer import finalize_header
 
-SUMMARY_MAXZOOM = 10
-DETAIL_MINZOOM = 11
+from hcmap import legend
+
+SUMMARY_MAXZOOM = 11
+DETAIL_MINZOOM = 12
 MAXZOOM = 12
 EXTENT = 4096
 BUFFER = 64
@@ -148,7 +152,7 @@ select {z}, gx // {cells} as tx, gy // {cells} as ty,
            geom := st_point((gx % {cells}) * {cell_units} + {cell_units} / 2,
                             (gy % {cells}) * {cell_units} + {cell_units} / 2),
            utility_code := utility_code, capacity_kind := capacity_kind,
-           records := records, remaining_capacity_mw := remaining_capacity_mw
+           records := records, remaining_bin := {remaining_bin}
        ), 'summary', {extent}, 'geom')
 from summary_cells
 group by all
@@ -184,7 +188,8 @@ def make_tiles(con: duckdb.DuckDBPyConnection, columns: str) -> TileStats:
         if z < SUMMARY_MAXZOOM:
             con.execute(SUMMARY_PARENT_SQL)
         con.execute(SUMMARY_TILES_SQL.format(z=z, cells=SUMMARY_CELLS, extent=EXTENT,
-                                             cell_units=EXTENT // SUMMARY_CELLS))
+                                             cell_units=EXTENT // SUMMARY_CELLS,
+                                             remaining_bin=legend.bin_sql("remaining_capacity_mw")))
     if stats.records:
         stats.bounds = con.execute(
             "select min(st_xmin(geom)), min(st_ymin(geom)), max(st_xmax(geom)), "
@@ -245,7 +250,7 @@ def vector_layers() -> list[dict]:
         {"id": "summary", "minzoom": 0, "maxzoom": SUMMARY_MAXZOOM,
          "description": "records per map cell, utility and capacity kind",
          "fields": {"utility_code": "String", "capacity_kind": "String",
-                    "records": "Number", "remaining_capacity_mw": "Number"}},
+                    "records": "Number", "remaining_bin": "Number"}},
         {"id": "records", "minzoom": DETAIL_MINZOOM, "maxzoom": MAXZOOM,
          "description": "marts.hosting_capacity_records, one feature per record and tile",
          "fields": {name: {"varchar": "String", "boolean": "Boolean"}.get(kind, "Number")

@@ -27,7 +27,7 @@ CHROMIUM = Path(os.environ.get("HC_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1100, "height": 760}
+VIEWPORT = {"width": 960, "height": 640}
 SHOWN_UTILITY = "pepco"
 
 
@@ -114,8 +114,10 @@ class MapPage:
         self.page.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def map_page(browser, server):
+    """One tab for the module's tests, as a user would keep it open: loading the site costs
+    seconds in software-rendered WebGL."""
     opened = MapPage(browser, server.url)
     yield opened
     opened.close()

@@ -39,6 +39,9 @@ function colourBy(property) {
 }
 
 const colour = colourBy('remaining_capacity_mw');
+// Summary dots carry the index of their legend bin, not a value.
+const binColour = ['match', ['to-number', ['get', 'remaining_bin'], -1],
+  ...meta.legend.bins.flatMap((bin, index) => [index, bin.colour]), meta.legend.no_value.colour];
 const isStale = ['in', ['get', 'utility_code'], ['literal', staleCodes]];
 const geometryIs = (...types) => ['in', ['geometry-type'], ['literal', types]];
 const drawn = ['!', ['to-boolean', ['get', 'centroid_only']]];
@@ -53,7 +56,7 @@ const dataLayers = [
   ['summary-stale', { ...summary, type: 'circle',
     paint: { 'circle-radius': 5.5, 'circle-color': staleColour } }, isStale],
   ['summary', { ...summary, type: 'circle',
-    paint: { 'circle-radius': 3.5, 'circle-color': colour } }, true],
+    paint: { 'circle-radius': 3.5, 'circle-color': binColour } }, true],
   ['cells', { ...detail, type: 'fill', paint: { 'fill-color': colour } },
     geometryIs('Polygon', 'MultiPolygon')],
   ['cells-stale', { ...detail, type: 'line',
@@ -234,9 +237,10 @@ function summaryPopup(p) {
   const u = utilityByCode[p.utility_code] || { utility_name: p.utility_code };
   const box = text('div', null, { class: 'popup summary' });
   box.append(text('h3', u.utility_name));
+  const bin = meta.legend.bins[p.remaining_bin];
   box.append(text('p', `${p.records.toLocaleString('en-US')} ${p.capacity_kind} records here; ` +
-    `the most remaining capacity among them: ${p.remaining_capacity_mw == null ? 'no value'
-      : `${MW.format(p.remaining_capacity_mw)} MW`}. Zoom in to see each segment.`));
+    `the most remaining capacity among them: ${bin ? bin.label : 'no value published'}. ` +
+    'Zoom in to see each segment.'));
   return box;
 }
 
