@@ -115,6 +115,7 @@ def build_site(marts_file: Path, out_dir: Path) -> BuildReport:
             con.execute("load spatial")
             con.execute(f"set temp_directory = '{building / '_spill'}'")
             con.execute("set preserve_insertion_order = false")
+            con.execute(f"set memory_limit = '{os.environ.get('HC_MAP_MEMORY_LIMIT', '2GB')}'")
             escaped = str(marts_file).replace("'", "''")
             try:
                 con.execute(f"attach '{escaped}' as marts (read_only)")

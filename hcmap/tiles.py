@@ -32,11 +32,12 @@ from pmtiles.writer import finalize_header
 from hcmap import legend
 
 SUMMARY_MAXZOOM = 11
-DETAIL_MINZOOM = 12
 MAXZOOM = 12
+DETAIL_MINZOOM = MAXZOOM
 EXTENT = 4096
 BUFFER = 64
 SUMMARY_CELLS = 64  # per tile side: a cell is 64 of the tile's 4096 units
+BAND_ROWS = 250_000  # records (or summary cells) whose tiles are aggregated at once
 HALF_WORLD_M = 20037508.342789244  # Web Mercator
 MAX_LAT = 85.0511287798066
 
@@ -77,25 +78,32 @@ def tile_ids(z: int, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _tile_index(z: int, metres: str, axis: str) -> str:
+def _tile_index(metres: str, axis: str, z: int = MAXZOOM) -> str:
     """SQL for the tile column (axis x) or row (axis y) holding a Web Mercator coordinate."""
     size = 2 * HALF_WORLD_M / (1 << z)
     offset = f"({metres} + {HALF_WORLD_M!r})" if axis == "x" else f"({HALF_WORLD_M!r} - {metres})"
-    return f"least(greatest(cast(floor({offset} / {size!r}) as bigint), 0), {(1 << z) - 1})"
+    return f"least(greatest(cast(floor({offset} / {size!r}) as integer), 0), {(1 << z) - 1})"
 
 
+# Each record in Web Mercator, with the MAXZOOM tiles its bounding box spans (x0..x1, y0..y1)
+# and the tile of its centroid (cx, cy).
 FEATURES_SQL = """
 create table features as
-select
-    {columns},
-    st_transform(t.geom, 'EPSG:4326', 'EPSG:3857', true) as geom_3857,
-    t.centroid_lon * {half_world} / 180 as centroid_x,
-    ln(tan(pi() / 4 + radians(greatest(least(t.centroid_lat, {max_lat}), -{max_lat})) / 2))
-        * {half_world} / pi() as centroid_y
-from marts.hosting_capacity_records as t
-where t.geom is not null and t.centroid_lat is not null and not st_isempty(t.geom)
+with projected as (
+    select
+        {columns},
+        st_transform(t.geom, 'EPSG:4326', 'EPSG:3857', true) as geom_3857,
+        t.centroid_lon * {half_world} / 180 as centroid_x,
+        ln(tan(pi() / 4 + radians(greatest(least(t.centroid_lat, {max_lat}), -{max_lat})) / 2))
+            * {half_world} / pi() as centroid_y
+    from marts.hosting_capacity_records as t
+    where t.geom is not null and t.centroid_lat is not null and not st_isempty(t.geom)
+)
+select *, {x0} as x0, {x1} as x1, {y0} as y0, {y1} as y1, {cx} as cx, {cy} as cy
+from projected
 """
 
+# The MAXZOOM tiles of tile columns lo..hi.
 DETAIL_TILES_SQL = """
 insert into tiles
 select {z}, tx, ty, st_asmvt(feature, 'records', {extent}, 'geom')
@@ -117,10 +125,11 @@ from (
                                                    cast(ry.ty as integer))),
                          {extent}, {buffer}, true) as clipped
         from features as f,
-            range({x_min}, {x_max} + 1) as rx(tx),
-            range({y_min}, {y_max} + 1) as ry(ty)
+            range(greatest(f.x0, {lo}), least(f.x1, {hi}) + 1) as rx(tx),
+            range(f.y0, f.y1 + 1) as ry(ty)
+        where f.x1 >= {lo} and f.x0 <= {hi}
     )
-    where clipped is not null or ({keep_centroid} and tx = {x_centroid} and ty = {y_centroid})
+    where clipped is not null or (tx = cx and ty = cy)
 )
 group by tx, ty
 """
@@ -145,6 +154,7 @@ from summary_cells
 group by all
 """
 
+# The summary tiles of tile columns lo..hi at zoom z.
 SUMMARY_TILES_SQL = """
 insert into tiles
 select {z}, gx // {cells} as tx, gy // {cells} as ty,
@@ -155,41 +165,56 @@ select {z}, gx // {cells} as tx, gy // {cells} as ty,
            records := records, remaining_bin := {remaining_bin}
        ), 'summary', {extent}, 'geom')
 from summary_cells
+where gx // {cells} between {lo} and {hi}
 group by all
 """
 
 
-def _detail_sql(z: int) -> str:
-    return DETAIL_TILES_SQL.format(
-        z=z, extent=EXTENT, buffer=BUFFER,
-        properties=",\n            ".join(f"{name} := cast({name} as {kind})"
-                                       for name, kind in DETAIL_PROPERTIES.items()),
-        x_min=_tile_index(z, "st_xmin(f.geom_3857)", "x"),
-        x_max=_tile_index(z, "st_xmax(f.geom_3857)", "x"),
-        y_min=_tile_index(z, "st_ymax(f.geom_3857)", "y"),
-        y_max=_tile_index(z, "st_ymin(f.geom_3857)", "y"),
-        x_centroid=_tile_index(z, "centroid_x", "x"),
-        y_centroid=_tile_index(z, "centroid_y", "y"),
-        keep_centroid="true" if z == MAXZOOM else "false")
+def _bands(con: duckdb.DuckDBPyConnection, counts_sql: str) -> list[tuple[int, int]]:
+    """Consecutive ranges of tile columns holding about BAND_ROWS rows each (a column is never
+    split). ST_AsMVT's aggregate cannot spill to disk, so each band's tiles are built apart:
+    that bounds a build's memory whatever the warehouse's size."""
+    bands: list[tuple[int, int]] = []
+    low = high = None
+    rows = 0
+    for column, count in con.execute(counts_sql).fetchall():
+        if low is not None and rows + count > BAND_ROWS:
+            bands.append((low, high))
+            low, rows = None, 0
+        low = column if low is None else low
+        high, rows = column, rows + count
+    if low is not None:
+        bands.append((low, high))
+    return bands
 
 
 def make_tiles(con: duckdb.DuckDBPyConnection, columns: str) -> TileStats:
     """Fills table `tiles(z, x, y, data)` from `marts.hosting_capacity_records`."""
-    con.execute(FEATURES_SQL.format(columns=columns, half_world=repr(HALF_WORLD_M),
-                                    max_lat=repr(MAX_LAT)))
+    con.execute(FEATURES_SQL.format(
+        columns=columns, half_world=repr(HALF_WORLD_M), max_lat=repr(MAX_LAT),
+        x0=_tile_index("st_xmin(geom_3857)", "x"), x1=_tile_index("st_xmax(geom_3857)", "x"),
+        y0=_tile_index("st_ymax(geom_3857)", "y"), y1=_tile_index("st_ymin(geom_3857)", "y"),
+        cx=_tile_index("centroid_x", "x"), cy=_tile_index("centroid_y", "y")))
     stats = TileStats()
     stats.records = con.execute("select count(*) from features").fetchone()[0]
     con.execute("create table tiles (z integer, x bigint, y bigint, data blob)")
-    for z in range(DETAIL_MINZOOM, MAXZOOM + 1):
-        con.execute(_detail_sql(z))
+    properties = ",\n            ".join(f"{name} := cast({name} as {kind})"
+                                      for name, kind in DETAIL_PROPERTIES.items())
+    for low, high in _bands(con, "select x0, count(*) from features group by 1 order by 1"):
+        con.execute(DETAIL_TILES_SQL.format(z=MAXZOOM, extent=EXTENT, buffer=BUFFER,
+                                            properties=properties, lo=low, hi=high))
     cell_m = 2 * HALF_WORLD_M / ((1 << SUMMARY_MAXZOOM) * SUMMARY_CELLS)
     con.execute(SUMMARY_LEAF_SQL.format(half_world=repr(HALF_WORLD_M), cell_m=repr(cell_m)))
+    remaining_bin = legend.bin_sql("remaining_capacity_mw")
     for z in range(SUMMARY_MAXZOOM, -1, -1):
         if z < SUMMARY_MAXZOOM:
             con.execute(SUMMARY_PARENT_SQL)
-        con.execute(SUMMARY_TILES_SQL.format(z=z, cells=SUMMARY_CELLS, extent=EXTENT,
-                                             cell_units=EXTENT // SUMMARY_CELLS,
-                                             remaining_bin=legend.bin_sql("remaining_capacity_mw")))
+        columns_sql = (f"select gx // {SUMMARY_CELLS}, count(*) from summary_cells "
+                       "group by 1 order by 1")
+        for low, high in _bands(con, columns_sql):
+            con.execute(SUMMARY_TILES_SQL.format(
+                z=z, cells=SUMMARY_CELLS, extent=EXTENT, cell_units=EXTENT // SUMMARY_CELLS,
+                remaining_bin=remaining_bin, lo=low, hi=high))
     if stats.records:
         stats.bounds = con.execute(
             "select min(st_xmin(geom)), min(st_ymin(geom)), max(st_xmax(geom)), "

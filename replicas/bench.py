@@ -335,7 +335,8 @@ def as_tile_files(archive: Path, folder: Path) -> tuple[float, int, int]:
     return seconds, files, on_disk
 
 
-def map_site(records: int) -> None:
+def map_site(records: int) -> dict:
+    """Prints the figures; returns the site's meta.json, for the smoke test."""
     print(f"\n5. Map site for {records:,} records (make map)")
     workdir = Path(tempfile.mkdtemp(prefix="map-", dir=BENCH_DIR))
     marts_file = workdir / "marts.duckdb"
@@ -358,6 +359,7 @@ def map_site(records: int) -> None:
     print(f"   first render in headless Chromium: {national:.1f} s to the national view idle, "
           f"{detail:.1f} s more for a zoom-13 view of segments")
     shutil.rmtree(workdir)
+    return meta
 
 
 def main(argv: list[str] | None = None) -> int:

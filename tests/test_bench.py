@@ -19,3 +19,15 @@ def test_dbt_section_builds_the_synthetic_records_both_ways(capsys, monkeypatch,
     # HC_KW is (i * 37) % 5000 kW for i in 0..1999, written as "1,234" text
     expected_mw = sum((i * 37) % 5000 for i in range(2_000)) / 1000
     assert records == (2_000, 2_000, round(expected_mw, 6))
+
+
+def test_map_section_builds_a_small_site_and_times_its_first_render(capsys, monkeypatch,
+                                                                    tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    meta = bench.map_site(records=2_000)
+    printed = capsys.readouterr().out
+    for line in ("build:", "site:", "the same tiles as per-zoom files:",
+                 "first render in headless Chromium:"):
+        assert line in printed
+    assert meta["records"] == 2_000
+    assert meta["tiles"]["count"] > 0
