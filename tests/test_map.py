@@ -193,6 +193,32 @@ def test_stale_utilities_segments_carry_the_dark_outline_and_fresh_ones_do_not(m
             assert outlined == 0, utility
 
 
+def test_kind_switch_and_utility_filter_choose_what_is_drawn(map_page, marts):
+    page = map_page.page
+    first = line_midpoints(marts, SHOWN_UTILITY, 1)[0]
+
+    def drawn() -> dict[tuple[str, str], int]:
+        map_page.show(first[2], first[3], 12.5)
+        return {tuple(k.split("|")): n for k, n in page.evaluate("""() => {
+            const counts = {};
+            for (const f of window.hcMap.queryRenderedFeatures({layers: ['lines', 'cells']})) {
+                const key = f.properties.utility_code + '|' + f.properties.capacity_kind;
+                counts[key] = (counts[key] || 0) + 1;
+            }
+            return Object.entries(counts);
+        }""")}
+
+    assert drawn().get((SHOWN_UTILITY, "generation"), 0) > 20
+    page.select_option("#utility", STALE_UTILITY)
+    assert all(utility == STALE_UTILITY for utility, _ in drawn())
+    page.select_option("#utility", "")
+    page.check("input[name=kind][value=load]")
+    assert all(kind == "load" for _, kind in drawn())
+    page.check("input[name=kind][value=generation]")
+    assert drawn().get((SHOWN_UTILITY, "generation"), 0) > 20
+    assert map_page.errors == []
+
+
 def isolated_line(marts, utility: str) -> tuple:
     """A line of the utility whose middle is at least ~200 m from every other record."""
     return marts.execute("""
@@ -251,7 +277,15 @@ def test_clicking_a_segment_opens_a_popup_with_that_records_numbers(map_page, ma
     assert field("constraining_metric")[1] == (constraint or "none published")
     assert field("capacity_kind")[1] == kind
     assert field("data_vintage_date")[0] == vintage.isoformat()
-    assert field("capacity_is_lower_bound")[1] == "unknown"  # the marts have no such column yet
+    has_flag = marts.execute("select count(*) from duckdb_columns() where table_name = "
+                             "'hosting_capacity_records' and column_name = "
+                             "'capacity_is_lower_bound'").fetchone()[0]
+    lower_bound = marts.execute(
+        "select capacity_is_lower_bound from marts.hosting_capacity_records where utility_code"
+        " = ? and source_object_id = ?", [SHOWN_UTILITY, object_id]).fetchone()[0] \
+        if has_flag else None
+    expected_flag = {True: "yes", False: "no", None: "unknown"}[lower_bound]
+    assert field("capacity_is_lower_bound")[1].startswith(expected_flag)
     assert popup.query_selector("[data-field=source] a").get_attribute("href") == service_url
     assert map_page.errors == []
 
