@@ -1,6 +1,6 @@
-"""A warehouse built from the protocol replicas: five utilities extracted and run through `dbt build`,
-one of them stale. Built once per test session (the `replica_warehouse` fixture in conftest)
-and only read by the tests that use it."""
+"""A warehouse built from the protocol replicas: five utilities extracted and run through
+`dbt build`, one of them stale. Built once per test session (the `replica_warehouse` fixture
+in conftest) and only read by the tests that use it."""
 
 from __future__ import annotations
 

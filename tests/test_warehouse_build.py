@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from replica_warehouse import STALE_UTILITY, UTILITIES, dbt_env
+from replica_warehouse import PROTOCOL_CONFIGS, STALE_UTILITY, UTILITIES, dbt_env
 
 from extract.config import load_config_file
 from extract.numbers import parse_number
