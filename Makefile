@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.setup-done
+NPM_STAMP := hcmap/node_modules/.package-lock.json
 
 export HC_CONFIG_DIR ?= $(CURDIR)/configs
 export HC_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
@@ -16,9 +17,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 # runners beside them.
 DOUBLES := $(CURDIR)/tests/doubles
 
-.PHONY: setup demo test extract build lint bench docs clean lock
+.PHONY: setup map-tools demo test extract build lint bench docs clean lock map serve-map
 
-setup: $(STAMP)
+setup: $(STAMP) map-tools $(NPM_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +27,14 @@ $(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) scripts/install_spatial.py
 	touch $(STAMP)
+
+# npm and Debian's Chromium for the map, installed when root, else the command is printed.
+map-tools:
+	@bash scripts/install_map_tools.sh
+
+# The map's browser libraries, pinned by hcmap/package-lock.json, vendored into the site.
+$(NPM_STAMP): hcmap/package-lock.json | map-tools
+	cd hcmap && npm ci --no-audit --no-fund --loglevel=error
 
 demo: setup
 	PYTHONPATH=$(DOUBLES) $(PY) -m replicas demo
@@ -41,8 +50,14 @@ test: setup
 	$(MAKE) lint
 
 lint: setup
-	$(BIN)/ruff check extract tests scripts
+	$(BIN)/ruff check extract hcmap tests scripts
 	cd dbt_project && $(BIN)/sqlfluff lint models tests
+
+map: setup
+	$(PY) -m hcmap build
+
+serve-map: setup
+	$(PY) -m hcmap serve
 
 bench: setup
 	PYTHONPATH=$(DOUBLES) $(PY) -m replicas.bench

@@ -108,3 +108,12 @@ def evidence_world(tmp_path, monkeypatch) -> Iterator[ExtractWorld]:
         monkeypatch.setenv("HC_CONFIG_DIR", str(config_dir))
         monkeypatch.setenv("HC_WAREHOUSE_DIR", str(warehouse_dir))
         yield ExtractWorld(arcgis, server, config_dir, warehouse_dir)
+
+
+@pytest.fixture(scope="session")
+def replica_warehouse(tmp_path_factory) -> tuple[Path, Path]:
+    """(config_dir, warehouse_dir) of five replica utilities extracted and built by dbt, shared
+    by the test session: read it, never change it."""
+    from replica_warehouse import build_replica_warehouse
+
+    return build_replica_warehouse(tmp_path_factory.mktemp("replica-warehouse"))

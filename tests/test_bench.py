@@ -31,3 +31,13 @@ def test_national_section_checks_the_macros_against_their_full_scan_twins(capsys
         line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
         assert "ms median" in line and "full scan" in line
         assert not line.rstrip().endswith("; 0 rows"), line
+def test_map_section_builds_a_small_site_and_times_its_first_render(capsys, monkeypatch,
+                                                                    tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    meta = bench.map_site(records=2_000)
+    printed = capsys.readouterr().out
+    for line in ("build:", "site:", "the same tiles as per-zoom files:",
+                 "first render in headless Chromium:"):
+        assert line in printed
+    assert meta["records"] == 2_000
+    assert meta["tiles"]["count"] > 0

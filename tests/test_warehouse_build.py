@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -15,59 +14,20 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from replica_warehouse import PROTOCOL_CONFIGS, STALE_UTILITY, UTILITIES, dbt_env
 
 from extract.config import load_config_file
 from extract.numbers import parse_number
-from replicas.arcgis import ArcGISReplica, fixture_features, protocol_catalog
-from replicas.arcgis.catalog import PHI_URL
+from replicas.arcgis import fixture_features
 from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES
-from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[1]
-PROTOCOL_CONFIGS = REPO / "tests" / "doubles" / "protocol_configs"
-UTILITIES = ("pge", "sce", "pepco", "dpl", "ace")
-STALE_UTILITY = "dpl"
 BIN = Path(sys.executable).parent
 
 
-def dbt_env(config_dir: Path, warehouse_dir: Path) -> dict:
-    return {**os.environ, "HC_CONFIG_DIR": str(config_dir),
-            "HC_WAREHOUSE_DIR": str(warehouse_dir), "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
-def run_dbt_build(config_dir: Path, warehouse_dir: Path) -> subprocess.CompletedProcess:
-    # Row groups of 2,048 records: 13,000 records then make enough groups to show pruning.
-    return subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors",
-                           "--vars", "{geoparquet_row_group_rows: 2048}"],
-                          cwd=REPO / "dbt_project", env=dbt_env(config_dir, warehouse_dir),
-                          capture_output=True, text=True, timeout=900)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("built")
-    config_dir, warehouse_dir = root / "configs", root / "warehouse"
-    (config_dir / "utilities").mkdir(parents=True)
-    for code in UTILITIES:
-        source = PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml"
-        (config_dir / "utilities" / source.name).write_text(source.read_text())
-    arcgis = ArcGISReplica(protocol_catalog())
-    recently = datetime.now(UTC) - timedelta(days=10)
-    for code in UTILITIES:
-        config, _ = load_config_file(config_dir / "utilities" / f"{code}.yaml")
-        arcgis.layer(config.layers[0].service_url, config.layers[0].layer_index).touch(recently)
-    arcgis.layer(PHI_URL, 2).touch(at=datetime(2025, 1, 15, tzinfo=UTC))  # DPL: stale data
-    env = {"HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir)}
-    with ReplicaServer(apps=[arcgis]) as server, pytest.MonkeyPatch.context() as patch:
-        for key, value in {**env, "HC_REPLICA_URL": server.url}.items():
-            patch.setenv(key, value)
-        from extract.__main__ import main
-
-        assert main(["hosting-capacity", "--utility", "all"]) == 0
-    result = run_dbt_build(config_dir, warehouse_dir)
-    assert result.returncode == 0, result.stdout[-4000:]
-    return config_dir, warehouse_dir
+def built(replica_warehouse):
+    return replica_warehouse
 
 
 def marts(warehouse_dir: Path) -> duckdb.DuckDBPyConnection:

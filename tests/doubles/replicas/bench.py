@@ -8,14 +8,19 @@
 4. A re-run of the demo configs with nothing changed.
 5. National scale: `dbt build` of every model on 10,000,000 records, then each siting macro
    against its full-scan twin on the marts file it published.
+6. The map site (`make map`) for 1,000,000 synthetic records (and 10,000,000 with --map-10m):
+   build time, site size, the same tiles as per-zoom tile files, and the time to first render
+   in headless Chromium.
 Figures are printed with each target's ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -311,6 +316,113 @@ def siting_at_national_scale(records: int) -> None:
             fast_ms, slow_ms = median_ms(con, fast, params), median_ms(con, slow, params, 3)
             print(f"   {name}: {fast_ms:.0f} ms median (target <= 100 ms), full scan "
                   f"{slow_ms:.0f} ms, ratio {fast_ms / slow_ms:.3f}; {len(answers):,} rows")
+# A marts file as dbt writes it, with the columns the map reads: records spread over 50
+# utility territories of 3 x 3 degrees across the lower 48, short segments of about 300 m.
+SYNTHETIC_MARTS_SQL = """
+create table hosting_capacity_records as
+with placed as (
+    select
+        i, i % 50 as u,
+        (hash(i, 'x') % 1000000) / 1e6 as rx, (hash(i, 'y') % 1000000) / 1e6 as ry,
+        (hash(i, 'c') % 9000) / 1000.0 - 1 as remaining
+    from range({n}) as t(i)
+), lines as (
+    select *,
+        -121.5 + (u % 10) * 5.2 + rx * 3 as lon, 31 + (u // 10) * 3.2 + ry * 3 as lat
+    from placed
+)
+select
+    'u' || lpad(u::varchar, 2, '0') as utility_code, 'primary' as source_layer,
+    i as source_object_id, 'F' || (i // 20) as feeder_id_external, null::varchar as feeder_name,
+    'S' || (i // 400) as substation_name, remaining + 1 as hosting_capacity_mw,
+    null::double as generation_capacity_peak_mw, null::double as load_capacity_mw,
+    remaining as remaining_capacity_mw, 'computed' as remaining_capacity_source,
+    0.5 as installed_dg_mw, 0.5 as queued_dg_mw,
+    ['thermal', 'voltage', 'protection'][1 + i % 3] as constraining_metric,
+    case when i % 7 = 0 then 'load' else 'generation' end as capacity_kind,
+    false as capacity_is_lower_bound,
+    st_makeline(st_point(lon, lat), st_point(lon + 0.003, lat + 0.002)) as geom,
+    lat + 0.001 as centroid_lat, lon + 0.0015 as centroid_lon
+from lines;
+create table utilities as
+select utility_code, 'Synthetic utility ' || utility_code as utility_name,
+       'https://example.invalid/' || utility_code as service_url, count(*) as record_count,
+       current_date - 30 as data_vintage_date, utility_code = 'u07' as is_stale
+from hosting_capacity_records group by utility_code;
+"""
+
+
+def first_render_seconds(site: Path, views: list[tuple[float, float, float]]) -> list[float]:
+    """Seconds from navigation to the first idle map (national view), then to each view's."""
+    from playwright.sync_api import sync_playwright
+
+    from hcmap.serve import SiteServer
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"]
+    with SiteServer(site, port=0) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("HC_CHROMIUM", "/usr/bin/chromium"), args=flags)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        started = time.monotonic()
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=300_000)
+        seconds = [time.monotonic() - started]
+        for lon, lat, zoom in views:
+            started = time.monotonic()
+            page.evaluate("""([lon, lat, zoom]) => new Promise((done) => {
+                window.hcMap.once('idle', done);
+                window.hcMap.jumpTo({center: [lon, lat], zoom});
+            })""", [lon, lat, zoom])
+            seconds.append(time.monotonic() - started)
+        browser.close()
+    return seconds
+
+
+def as_tile_files(archive: Path, folder: Path) -> tuple[float, int, int]:
+    """The archive's tiles written as {z}/{x}/{y}.pbf files: (seconds, files, bytes on disk)."""
+    import gzip
+
+    from pmtiles.reader import MmapSource, all_tiles
+
+    started = time.monotonic()
+    files = 0
+    with archive.open("rb") as handle:
+        for (z, x, y), data in all_tiles(MmapSource(handle)):
+            path = folder / str(z) / str(x)
+            path.mkdir(parents=True, exist_ok=True)
+            (path / f"{y}.pbf").write_bytes(gzip.decompress(data))
+            files += 1
+    seconds = time.monotonic() - started
+    on_disk = sum(f.stat().st_blocks * 512 for f in folder.rglob("*"))
+    return seconds, files, on_disk
+
+
+def map_site(records: int) -> dict:
+    """Prints the figures; returns the site's meta.json, for the smoke test."""
+    print(f"\n6. Map site for {records:,} records (make map)")
+    workdir = Path(tempfile.mkdtemp(prefix="map-", dir=BENCH_DIR))
+    marts_file = workdir / "marts.duckdb"
+    with duckdb.connect(str(marts_file)) as con:
+        con.execute("load spatial")
+        con.execute(SYNTHETIC_MARTS_SQL.format(n=records))
+    site = workdir / "map"
+    wall, rss, output = measured([sys.executable, "-m", "hcmap", "build", "--marts",
+                                  str(marts_file), "--out", str(site)], dict(os.environ))
+    meta = json.loads((site / "data" / "meta.json").read_text())
+    archive = site / "data" / "records.pmtiles"
+    print(f"   build: {wall:.1f} s, peak RSS {rss:.0f} MB; {meta['tiles']['count']:,} tiles, "
+          f"largest {meta['tiles']['largest_tile_bytes'] / 1e3:.0f} kB gzip")
+    print(f"   site: {sum(f.stat().st_size for f in site.rglob('*') if f.is_file()) / 1e6:.0f} MB"
+          f" (tiles {archive.stat().st_size / 1e6:.0f} MB in one PMTiles file)")
+    tile_seconds, files, on_disk = as_tile_files(archive, workdir / "tile-files")
+    print(f"   the same tiles as per-zoom files: {files:,} files, {on_disk / 1e6:.0f} MB on disk, "
+          f"{tile_seconds:.1f} s more to write")
+    national, detail = first_render_seconds(site, [(-100.0, 38.0, 13.0)])
+    print(f"   first render in headless Chromium: {national:.1f} s to the national view idle, "
+          f"{detail:.1f} s more for a zoom-13 view of segments")
+    shutil.rmtree(workdir)
+    return meta
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,7 +432,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-features", type=int, default=1_000_000)
     parser.add_argument("--dbt-records", type=int, default=1_000_000)
     parser.add_argument("--national-records", type=int, default=10_000_000)
-    parser.add_argument("--only", choices=["extract", "memory", "dbt", "rerun", "national"])
+    parser.add_argument("--map-records", type=int, default=1_000_000)
+    parser.add_argument("--map-10m", action="store_true",
+                        help="also build the map for 10,000,000 records (several minutes)")
+    parser.add_argument("--only", choices=["extract", "memory", "dbt", "rerun", "national",
+                                           "map"])
     args = parser.parse_args(argv)
     BENCH_DIR.mkdir(exist_ok=True)
     if args.only in (None, "extract"):
@@ -333,6 +449,10 @@ def main(argv: list[str] | None = None) -> int:
         unchanged_rerun()
     if args.only in (None, "national"):
         siting_at_national_scale(args.national_records)
+    if args.only in (None, "map"):
+        map_site(args.map_records)
+        if args.map_10m:
+            map_site(10_000_000)
     return 0
 
 

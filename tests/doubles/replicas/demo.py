@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from extract import settings
+from hcmap.serve import DEFAULT_PORT
 from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[3]
@@ -85,6 +86,7 @@ def run_demo() -> int:
         extract_status = run_step("extract", [python, "-m", "extract", "all"], env)
     build_env = {k: v for k, v in env.items() if k != "HC_REPLICA_URL"}
     build_status = run_step("dbt build", [dbt, "build"], build_env, cwd=REPO / "dbt_project")
+    map_status = run_step("map", [python, "-m", "hcmap", "build"], build_env)
     print("\n== summary")
     marts_file = settings.warehouse_dir() / "marts.duckdb"
     if marts_file.exists():
@@ -92,8 +94,11 @@ def run_demo() -> int:
             print(f"  {line}")
     print(f"  seconds:    {time.monotonic() - started:.1f}")
     print(f"  warehouse:  {settings.warehouse_path()}\n  marts file: {marts_file}")
-    if extract_status or build_status:
+    if map_status == 0:
+        print(f"  map:        {settings.warehouse_dir() / 'map'} (make serve-map, then open "
+              f"http://127.0.0.1:{DEFAULT_PORT}/)")
+    if extract_status or build_status or map_status:
         print(f"demo finished with failures (extract exit {extract_status}, "
-              f"dbt build exit {build_status})", file=sys.stderr)
+              f"dbt build exit {build_status}, map exit {map_status})", file=sys.stderr)
         return 1
     return 0
