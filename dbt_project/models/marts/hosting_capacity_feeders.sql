@@ -29,13 +29,7 @@ feeders as (
         any_value(capacity_kind) as capacity_kind,
         mode(feeder_name) as feeder_name,
         mode(substation_name) as substation_name,
-        count(*) as segment_count,
-        min(coalesce(hosting_capacity_min_mw, hosting_capacity_mw)) as hosting_capacity_min_mw,
-        max(coalesce(hosting_capacity_max_mw, hosting_capacity_mw)) as hosting_capacity_max_mw,
-        max(remaining_capacity_mw) as remaining_capacity_mw,
-        max(installed_dg_mw) as installed_dg_mw,
-        max(queued_dg_mw) as queued_dg_mw,
-        mode(constraining_metric) as dominant_constraint,
+        {{ feeder_capacity_aggregates() }},
         st_centroid(st_collect(list(geom) filter (where geom is not null))) as centroid,
         max(loaded_at) as loaded_at
     from feeder_records

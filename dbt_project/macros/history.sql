@@ -1,0 +1,85 @@
+{#- What makes a new version of a record in hosting_capacity_history: its object id, every
+    canonical field, how its remaining capacity and constraint were read, and its geometry.
+    Anything else (raw attributes no field_map names, the run that loaded it) is not
+    versioned. -#}
+{% macro history_tracked_columns() %}
+    {{ return(['source_object_id'] + canonical_fields()
+              + ['constraining_metric_raw', 'remaining_capacity_source', 'capacity_kind',
+                 'geometry_hash']) }}
+{% endmacro %}
+
+{#- The columns of hosting_capacity_history, in order (the record's as in
+    hosting_capacity_records, then the version's). -#}
+{% macro history_columns() %}
+    {{ return(['record_key', 'version_id', 'utility_code', 'source_layer', 'source_object_id',
+               'valid_from', 'valid_to', 'is_current', 'data_vintage_date', 'vintage_basis']
+              + canonical_fields()
+              + ['constraining_metric_raw', 'remaining_capacity_source', 'capacity_kind',
+                 'geometry_type', 'geom', 'centroid_lat', 'centroid_lon', 'geometry_hash',
+                 'record_hash', 'ingestion_run_id', 'loaded_at']) }}
+{% endmacro %}
+
+{#- A stable 128-bit hash of a row of values (NULLs and positions told apart), as a UUID. -#}
+{% macro row_hash(columns) -%}
+    cast(md5(cast(row({{ columns | join(', ') }}) as varchar)) as uuid)
+{%- endmacro %}
+
+{#- Versions of one record follow each other: each ends after it starts, no two overlap, and
+    exactly the open one (valid_to NULL) is current. -#}
+{% test history_versions_do_not_overlap(model) %}
+    with ordered as (
+        select
+            record_key,
+            version_id,
+            valid_from,
+            valid_to,
+            is_current,
+            lead(valid_from) over (
+                partition by record_key order by valid_from
+            ) as next_valid_from
+        from {{ model }}
+    )
+
+    select *
+    from ordered
+    where
+        valid_to <= valid_from
+        or is_current is distinct from (valid_to is null)
+        or (next_valid_from is not null and (valid_to is null or valid_to > next_valid_from))
+{% endtest %}
+
+{#- The current versions are hosting_capacity_records, record for record, on every layer
+    this build brought to a vintage. -#}
+{% test history_current_versions_are_the_current_records(model) %}
+    with layers as (
+        select
+            utility_code,
+            source_layer
+        from {{ ref('int_layer_vintages') }}
+    ),
+
+    current_versions as (
+        select
+            history.utility_code,
+            history.source_layer,
+            history.source_object_id
+        from {{ model }} as history
+        semi join layers using (utility_code, source_layer)
+        where history.is_current
+    ),
+
+    records as (
+        select
+            records.utility_code,
+            records.source_layer,
+            records.source_object_id
+        from {{ ref('hosting_capacity_records') }} as records
+        semi join layers using (utility_code, source_layer)
+    )
+
+    select 'current in history, not a record' as problem, *
+    from (select * from current_versions except all select * from records)
+    union all
+    select 'record not current in history' as problem, *
+    from (select * from records except all select * from current_versions)
+{% endtest %}
