@@ -31,3 +31,14 @@ def test_national_section_checks_the_macros_against_their_full_scan_twins(capsys
         line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
         assert "ms median" in line and "full scan" in line
         assert not line.rstrip().endswith("; 0 rows"), line
+
+
+def test_history_section_keeps_one_version_per_changed_record(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    figures = bench.history_refresh(records=4_000, repeats=1)
+    printed = capsys.readouterr().out
+    for line in ("one vintage:", "added by the refresh:", "ratio with/without history:"):
+        assert line in printed
+    # 1 record in 20 changed: one new version each, the rest not copied
+    assert (figures["versions"], figures["changed"]) == (4_000 + 200, 200)
+    assert 0 < figures["added_share"] < 1

@@ -332,7 +332,7 @@ def test_storage_grows_with_what_changed_not_with_refreshes(refreshes):
 
 
 def test_an_unchanged_rerun_creates_no_vintage(refreshes):
-    for how, (runs, history, changes) in refreshes.reruns.items():
+    for how, (_, history, changes) in refreshes.reruns.items():
         assert history == refreshes.history_after_second, how
         assert changes == refreshes.changes_after_second, how
     assert refreshes.reruns["unchanged"][0][-1] == ("skipped_unchanged",)
@@ -387,3 +387,47 @@ def test_changes_at_the_latest_vintage_agree_with_the_feeders_mart(refreshes):
            or feeders.queued_dg_mw is distinct from changes.queued_dg_mw_after
            or feeders.dominant_constraint is distinct from changes.dominant_constraint_after""")
     assert disagreements == []
+
+
+def test_a_redrawn_segment_keeps_its_record_by_its_id_and_a_moved_one_is_new(world):
+    """Place first, then object id: a segment redrawn under its id is the same record; one
+    redrawn and renumbered cannot be told from a new one and is a new record."""
+    world.use_config("ace")
+    assert world.extract("--utility", "ace") == 0
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
+
+    def build() -> None:
+        result = subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors"],
+                                cwd=REPO / "dbt_project", env=env, capture_output=True,
+                                text=True, timeout=900)
+        assert result.returncode == 0, result.stdout[-4000:]
+
+    build()
+    redrawn, moved = world.query("select min(source_object_id), max(source_object_id) "
+                                 "from raw_arcgis.features")[0]
+    new_line = '{"type": "LineString", "coordinates": [[-74.5, 39.4], [-74.49, 39.41]]}'
+    with duckdb.connect(str(world.warehouse_dir / "hosting_capacity.duckdb")) as con:
+        # The server's next vintage, as the same run's rows with two segments redrawn.
+        con.execute("update raw_arcgis.features set geometry = ?::json "
+                    "where source_object_id in (?, ?)", [new_line, redrawn, moved])
+        con.execute("update raw_arcgis.features set source_object_id = 999999 "
+                    "where source_object_id = ?", [moved])
+        con.execute("""update raw_arcgis.ingestion_runs set layer_fingerprints =
+                       '{"dg": {"url": "x", "last_edit_date": "2027-01-01T00:00:00+00:00"}}'
+                       where status = 'success'""")
+    build()
+    versions = marts_query(world.warehouse_dir, """
+        select source_object_id, count(*) over (partition by record_key), valid_from, valid_to
+        from hosting_capacity_history
+        where source_object_id in (?, ?, 999999) order by source_object_id, valid_from""",
+                           redrawn, moved)
+    new_vintage = datetime(2027, 1, 1, tzinfo=UTC)
+    first = versions[0][2]
+    assert [(oid, versions_of_record, valid_to) for oid, versions_of_record, _, valid_to
+            in versions] == [(redrawn, 2, new_vintage), (redrawn, 2, None),
+                             (moved, 1, new_vintage), (999999, 1, None)]
+    assert versions[1][2] == versions[3][2] == new_vintage and first < new_vintage
+    changes = marts_query(world.warehouse_dir, """select sum(segments_added),
+        sum(segments_removed) from hosting_capacity_changes where current_vintage_at = ?""",
+                          new_vintage)
+    assert changes == [(1, 1)]

@@ -16,12 +16,24 @@
               + canonical_fields()
               + ['constraining_metric_raw', 'remaining_capacity_source', 'capacity_kind',
                  'geometry_type', 'geom', 'centroid_lat', 'centroid_lon', 'geometry_hash',
-                 'record_hash', 'ingestion_run_id', 'loaded_at']) }}
+                 'ingestion_run_id', 'loaded_at']) }}
 {% endmacro %}
 
 {#- A stable 128-bit hash of a row of values (NULLs and positions told apart), as a UUID. -#}
 {% macro row_hash(columns) -%}
     cast(md5(cast(row({{ columns | join(', ') }}) as varchar)) as uuid)
+{%- endmacro %}
+
+{#- A stable 128-bit hash of a geometry (of its WKB). -#}
+{% macro geometry_hash(geom) -%}
+    md5_number(st_aswkb({{ geom }}))
+{%- endmacro %}
+
+{#- The tracked columns of `relation`, as one row value to compare with another's. -#}
+{% macro tracked_row(relation) -%}
+    row({% for column in history_tracked_columns() -%}
+        {{ relation }}.{{ column }}{{ ", " if not loop.last }}
+    {%- endfor %})
 {%- endmacro %}
 
 {#- Versions of one record follow each other: each ends after it starts, no two overlap, and
@@ -77,9 +89,29 @@
         semi join layers using (utility_code, source_layer)
     )
 
-    select 'current in history, not a record' as problem, *
-    from (select * from current_versions except all select * from records)
+    select
+        coalesce(current_versions.utility_code, records.utility_code) as utility_code,
+        coalesce(current_versions.source_layer, records.source_layer) as source_layer,
+        coalesce(current_versions.source_object_id, records.source_object_id)
+            as source_object_id,
+        case
+            when records.source_object_id is null then 'current in history, not a record'
+            else 'record not current in history'
+        end as problem
+    from current_versions
+    full outer join records
+        on
+            current_versions.utility_code = records.utility_code
+            and current_versions.source_layer = records.source_layer
+            and current_versions.source_object_id = records.source_object_id
+    where current_versions.source_object_id is null or records.source_object_id is null
     union all
-    select 'record not current in history' as problem, *
-    from (select * from records except all select * from current_versions)
+    select
+        utility_code,
+        source_layer,
+        source_object_id,
+        'current twice in history' as problem
+    from current_versions
+    group by utility_code, source_layer, source_object_id
+    having count(*) > 1
 {% endtest %}

@@ -49,7 +49,7 @@ vintages as (
 ),
 
 -- Each version at each vintage it was valid at.
-states as (
+states as materialized (
     select
         vintages.vintage_at,
         feeder_versions.*

@@ -17,8 +17,8 @@
 -- A record is followed from vintage to vintage first by its place (feeder id and geometry
 -- hash, with duplicates paired in object-id order), then by its object id: object ids
 -- reassigned by a republished layer keep a record's key, and a redrawn segment that kept its
--- id keeps it too.
-{% set tracked = history_tracked_columns() %}
+-- id keeps it too. Matching works on narrow rows (keys and hashes); only the records that
+-- need a new version are read whole.
 {% set columns = history_columns() %}
 
 with vintages as (
@@ -34,8 +34,7 @@ with vintages as (
             history.source_layer,
             history.source_object_id,
             history.feeder_id_external,
-            history.geometry_hash,
-            history.record_hash
+            history.geometry_hash
         from {{ this }} as history
         inner join vintages
             on
@@ -61,8 +60,7 @@ with vintages as (
             cast(null as varchar) as source_layer,
             cast(null as bigint) as source_object_id,
             cast(null as varchar) as feeder_id_external,
-            cast(null as uuid) as geometry_hash,
-            cast(null as uuid) as record_hash
+            cast(null as uhugeint) as geometry_hash
         where false
     ),
 
@@ -98,10 +96,10 @@ layer_vintages as (
             and vintages.source_layer = latest_vintages.source_layer
 ),
 
-hashed as (
+current_records as (
     select
         records.*,
-        {{ row_hash(['st_aswkb(records.geom)']) }} as geometry_hash
+        {{ geometry_hash('records.geom') }} as geometry_hash
     from {{ ref('hosting_capacity_records') }} as records
     inner join layer_vintages
         on
@@ -110,26 +108,18 @@ hashed as (
             and records.ingestion_run_id = layer_vintages.ingestion_run_id
 ),
 
-records as (
+placed as (
     select
-        hashed.*,
-        {{ row_hash(tracked) }} as record_hash,
-        layer_vintages.vintage_at,
-        case
-            when layer_vintages.starts_at_last_edit then 'layer_last_edit_date'
-            else 'loaded_at'
-        end as vintage_basis,
+        utility_code,
+        source_layer,
+        source_object_id,
+        feeder_id_external,
+        geometry_hash,
         row_number() over (
-            partition by
-                hashed.utility_code, hashed.source_layer, hashed.feeder_id_external,
-                hashed.geometry_hash
-            order by hashed.source_object_id
+            partition by utility_code, source_layer, feeder_id_external, geometry_hash
+            order by source_object_id
         ) as place_ordinal
-    from hashed
-    inner join layer_vintages
-        on
-            hashed.utility_code = layer_vintages.utility_code
-            and hashed.source_layer = layer_vintages.source_layer
+    from current_records
 ),
 
 open_placed as (
@@ -144,49 +134,47 @@ open_placed as (
 
 matched_by_place as (
     select
-        records.utility_code,
-        records.source_layer,
-        records.source_object_id,
+        placed.utility_code,
+        placed.source_layer,
+        placed.source_object_id,
         open_placed.record_key,
-        open_placed.version_id,
-        open_placed.record_hash
-    from records
+        open_placed.version_id
+    from placed
     inner join open_placed
         on
-            records.utility_code = open_placed.utility_code
-            and records.source_layer = open_placed.source_layer
-            and records.feeder_id_external is not distinct from open_placed.feeder_id_external
-            and records.geometry_hash = open_placed.geometry_hash
-            and records.place_ordinal = open_placed.place_ordinal
+            placed.utility_code = open_placed.utility_code
+            and placed.source_layer = open_placed.source_layer
+            and placed.feeder_id_external is not distinct from open_placed.feeder_id_external
+            and placed.geometry_hash = open_placed.geometry_hash
+            and placed.place_ordinal = open_placed.place_ordinal
 ),
 
 matched_by_id as (
     select
-        records.utility_code,
-        records.source_layer,
-        records.source_object_id,
+        placed.utility_code,
+        placed.source_layer,
+        placed.source_object_id,
         open_versions.record_key,
-        open_versions.version_id,
-        open_versions.record_hash
-    from records
+        open_versions.version_id
+    from placed
     inner join open_versions
         on
-            records.utility_code = open_versions.utility_code
-            and records.source_layer = open_versions.source_layer
-            and records.source_object_id = open_versions.source_object_id
+            placed.utility_code = open_versions.utility_code
+            and placed.source_layer = open_versions.source_layer
+            and placed.source_object_id = open_versions.source_object_id
     where
         not exists (
             select 1
-            from matched_by_place as placed
+            from matched_by_place as by_place
             where
-                records.utility_code = placed.utility_code
-                and records.source_layer = placed.source_layer
-                and records.source_object_id = placed.source_object_id
+                placed.utility_code = by_place.utility_code
+                and placed.source_layer = by_place.source_layer
+                and placed.source_object_id = by_place.source_object_id
         )
         and not exists (
             select 1
-            from matched_by_place as placed
-            where open_versions.version_id = placed.version_id
+            from matched_by_place as by_place
+            where open_versions.version_id = by_place.version_id
         )
 ),
 
@@ -196,33 +184,71 @@ matched as (
     select * from matched_by_id
 ),
 
-paired as (
-    select
-        records.*,
-        matched.record_key as open_record_key,
-        matched.version_id as open_version_id,
-        matched.record_hash as open_record_hash
-    from records
-    left join matched
-        on
-            records.utility_code = matched.utility_code
-            and records.source_layer = matched.source_layer
-            and records.source_object_id = matched.source_object_id
-),
+{% if is_incremental() %}
+    -- Matched records whose tracked values are their open version's: nothing to write.
+    unchanged as (
+        select
+            matched.utility_code,
+            matched.source_layer,
+            matched.source_object_id,
+            matched.version_id
+        from matched
+        inner join current_records
+            on
+                matched.utility_code = current_records.utility_code
+                and matched.source_layer = current_records.source_layer
+                and matched.source_object_id = current_records.source_object_id
+        inner join {{ this }} as history on matched.version_id = history.version_id
+        where {{ tracked_row('current_records') }} is not distinct from {{ tracked_row('history') }}
+    ),
+{% else %}
+    unchanged as (
+        select
+            matched.utility_code,
+            matched.source_layer,
+            matched.source_object_id,
+            matched.version_id
+        from matched
+        where false
+    ),
+{% endif %}
 
 new_versions as (
     select
         coalesce(
-            open_record_key,
-            {{ row_hash(['utility_code', 'source_layer', 'source_object_id', 'vintage_at']) }}
+            matched.record_key,
+            {{ row_hash([
+                'current_records.utility_code', 'current_records.source_layer',
+                'current_records.source_object_id', 'layer_vintages.vintage_at'
+            ]) }}
         ) as record_key,
-        vintage_at as valid_from,
+        layer_vintages.vintage_at as valid_from,
         cast(null as timestamptz) as valid_to,
         true as is_current,
-        cast(vintage_at as date) as data_vintage_date,
-        * exclude (vintage_at, place_ordinal, open_record_key, open_version_id, open_record_hash)
-    from paired
-    where open_version_id is null or open_record_hash <> record_hash
+        cast(layer_vintages.vintage_at as date) as data_vintage_date,
+        case
+            when layer_vintages.starts_at_last_edit then 'layer_last_edit_date'
+            else 'loaded_at'
+        end as vintage_basis,
+        current_records.*
+    from current_records
+    inner join layer_vintages
+        on
+            current_records.utility_code = layer_vintages.utility_code
+            and current_records.source_layer = layer_vintages.source_layer
+    left join matched
+        on
+            current_records.utility_code = matched.utility_code
+            and current_records.source_layer = matched.source_layer
+            and current_records.source_object_id = matched.source_object_id
+    where not exists (
+        select 1
+        from unchanged
+        where
+            current_records.utility_code = unchanged.utility_code
+            and current_records.source_layer = unchanged.source_layer
+            and current_records.source_object_id = unchanged.source_object_id
+    )
 ),
 
 -- Open versions of the layers in this build that no unchanged record kept open: replaced or
@@ -239,21 +265,19 @@ closed as (  -- noqa: ST03
             and open_versions.source_layer = layer_vintages.source_layer
     where not exists (
         select 1
-        from paired
-        where
-            open_versions.version_id = paired.open_version_id
-            and open_versions.record_hash = paired.record_hash
+        from unchanged
+        where open_versions.version_id = unchanged.version_id
     )
 )
 
 select
-{% for column in columns %}
+    {% for column in columns %}
         {%- if column == 'version_id' %}
             {{ row_hash(['record_key', 'valid_from']) }} as version_id
         {%- else %}
             {{ column }}
         {%- endif %}{{ "," if not loop.last }}
-{% endfor %}
+    {% endfor %}
 from new_versions
 {% if is_incremental() %}
     union all

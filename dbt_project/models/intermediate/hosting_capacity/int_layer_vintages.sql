@@ -1,5 +1,3 @@
-{{ config(materialized='view') }}
-
 -- One row per layer of each utility's current ingestion (stg_arcgis__features: the latest
 -- successful run), when all of that run's rows are loaded, with the layer's lastEditDate as
 -- the server reported it. hosting_capacity_history moves a layer to a new vintage only
