@@ -271,13 +271,13 @@ closed as (  -- noqa: ST03
 )
 
 select
-    {% for column in columns %}
+{% for column in columns %}
         {%- if column == 'version_id' %}
             {{ row_hash(['record_key', 'valid_from']) }} as version_id
         {%- else %}
             {{ column }}
         {%- endif %}{{ "," if not loop.last }}
-    {% endfor %}
+{% endfor %}
 from new_versions
 {% if is_incremental() %}
     union all
