@@ -13,15 +13,16 @@ export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test extract build lint bench docs clean lock
+.PHONY: setup demo test extract build lint bench docs clean lock lake-maintain
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
+$(STAMP): requirements.lock pyproject.toml scripts/install_extensions.py scripts/ensure_postgres.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	$(PY) scripts/install_spatial.py
+	$(PY) scripts/install_extensions.py
+	scripts/ensure_postgres.sh
 	touch $(STAMP)
 
 demo: setup
@@ -43,6 +44,9 @@ lint: setup
 
 bench: setup
 	$(PY) -m replicas.bench
+
+lake-maintain: setup
+	$(PY) -m extract lake-maintain
 
 docs: setup
 	cd dbt_project && $(BIN)/dbt docs generate

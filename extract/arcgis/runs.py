@@ -6,9 +6,9 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-
 import duckdb
+
+from extract import settings
 
 RUNS_TABLE = "ingestion_runs"
 
@@ -68,14 +68,14 @@ class LatestSuccess:
     layer_fingerprints: dict
 
 
-def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
+def latest_successful_runs() -> dict[str, LatestSuccess]:
     """utility_code -> its latest successful run whose rows are all in the warehouse; empty
     when nothing was extracted yet. A success whose rows are missing is not trusted, so
     skip-unchanged refetches that utility rather than keep it lost."""
-    if not warehouse_path.exists():
+    if not settings.warehouse_exists():
         return {}
     try:
-        with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        with settings.connect_warehouse(read_only=True) as con:
             rows = con.execute(f"""
                 with latest as (
                     select run_id, utility_code, completed_at, records_written,

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from extract import settings
+
 RECORDS_FILE = "hosting_capacity_records.parquet"
 EXPORTS = {
     # raw_attributes as text: JSON is not a Parquet logical type every GIS reads. The bbox
@@ -23,10 +25,10 @@ EXPORTS = {
         "select * exclude (raw_attributes, bbox_min_lon, bbox_min_lat, bbox_max_lon, "
         "bbox_max_lat), cast(raw_attributes as varchar) as raw_attributes, "
         "struct_pack(xmin := bbox_min_lon, ymin := bbox_min_lat, xmax := bbox_max_lon, "
-        "ymax := bbox_max_lat) as bbox from marts.hosting_capacity_records"
+        "ymax := bbox_max_lat) as bbox from {marts}.hosting_capacity_records"
     ),
     "dynamic_prices.parquet": (
-        "select * from marts.dynamic_prices order by utility, program, market, cca, rate_name, "
+        "select * from {marts}.dynamic_prices order by utility, program, market, cca, rate_name, "
         "representative_circuit_id, interval_minutes, interval_start"
     ),
 }
@@ -35,12 +37,12 @@ GEOPARQUET_TYPES = {"POINT": "Point", "LINESTRING": "LineString", "POLYGON": "Po
                     "MULTIPOLYGON": "MultiPolygon", "GEOMETRYCOLLECTION": "GeometryCollection"}
 
 
-def geo_metadata(session) -> str:
+def geo_metadata(session, marts_schema: str) -> str:
     """GeoParquet 1.1 `geo` metadata of the records file, with its bbox covering."""
     types, xmin, ymin, xmax, ymax = session.execute(
         "select list(distinct geometry_type) filter (where geometry_type is not null), "
         "min(bbox_min_lon), min(bbox_min_lat), max(bbox_max_lon), max(bbox_max_lat) "
-        "from marts.hosting_capacity_records").fetchone()
+        f"from {marts_schema}.hosting_capacity_records").fetchone()
     column = {
         "encoding": "WKB",
         "geometry_types": sorted(GEOPARQUET_TYPES[t] for t in types or [] if t in
@@ -54,10 +56,13 @@ def geo_metadata(session) -> str:
 
 
 def exports_dir(session) -> Path:
-    path = session.execute(
-        "select path from duckdb_databases() where database_name = current_database()"
-    ).fetchone()[0]
-    directory = Path(path).resolve().parent / "exports"
+    if settings.lake():
+        directory = settings.warehouse_dir() / "exports"  # beside the marts file
+    else:
+        path = session.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]
+        directory = Path(path).resolve().parent / "exports"
     directory.mkdir(exist_ok=True)
     return directory
 
@@ -76,12 +81,13 @@ def model(dbt, session):
     dbt.ref("hosting_capacity_records")
     dbt.ref("dynamic_prices")
     dbt.ref("int_marts_file_published")  # a refused publish leaves the exports as they were
+    marts_schema = dbt.config.get("marts_schema") or "marts"
     session.execute("load spatial")
     directory = exports_dir(session)
     for leftover in directory.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)  # from an export killed midway
     files, counts = [], []
-    geo = geo_metadata(session).replace("'", "''")
+    geo = geo_metadata(session, marts_schema).replace("'", "''")
     # Small enough that a siting-sized box touches a few row groups of a national file.
     row_group_rows = dbt.config.get("geoparquet_row_group_rows")
     row_group_rows = int(row_group_rows or 10000)
@@ -92,5 +98,6 @@ def model(dbt, session):
         options = (f", row_group_size {row_group_rows}, geoparquet_version 'NONE', "
                    "kv_metadata " + "{" + f"geo: '{geo}'" + "}") if name == RECORDS_FILE else ""
         files.append(str(directory / name))
-        counts.append(write_atomically(session, query, directory / name, options))
+        counts.append(write_atomically(session, query.format(marts=marts_schema),
+                                       directory / name, options))
     return pd.DataFrame({"file": files, "row_count": counts, "written_at": datetime.now(UTC)})

@@ -19,7 +19,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-MARTS_SCHEMA = "marts"
+from extract import settings
+
+MARTS_SCHEMA = "marts"  # the `personal` target's is <schema>_marts (config marts_schema)
 PUBLISH_ALIAS = "marts_file_publish"
 
 
@@ -35,35 +37,38 @@ def macros_sql(marts_path: str = MARTS_SCHEMA) -> str:
 
 
 def warehouse_dir(session) -> Path:
+    if settings.lake():
+        return settings.warehouse_dir()  # the lake is elsewhere; its marts file is here
     path = session.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchone()[0]
     return Path(path).resolve().parent
 
 
-def mart_tables(session) -> list[str]:
+def mart_tables(session, marts_schema: str) -> list[str]:
     rows = session.execute(
         "select table_name from information_schema.tables "
         "where table_catalog = current_database() and table_schema = ? "
-        "and table_type = 'BASE TABLE' order by table_name", [MARTS_SCHEMA]).fetchall()
+        "and table_type = 'BASE TABLE' order by table_name", [marts_schema]).fetchall()
     return [name for (name,) in rows]
 
 
-def copy_marts(session, target: Path, tables: list[str]) -> list[int]:
+def copy_marts(session, target: Path, tables: list[str], marts_schema: str) -> list[int]:
     counts = []
     session.execute(f"attach '{target}' as {PUBLISH_ALIAS}")
     try:
         for table in tables:
             session.execute(f'create table {PUBLISH_ALIAS}.main."{table}" as '
-                            f'select * from {MARTS_SCHEMA}."{table}"')
+                            f'select * from {marts_schema}."{table}"')
             counts.append(session.execute(
-                f'select count(*) from {MARTS_SCHEMA}."{table}"').fetchone()[0])
+                f'select count(*) from {marts_schema}."{table}"').fetchone()[0])
     finally:
         session.execute(f"detach {PUBLISH_ALIAS}")
     return counts
 
 
-def shrinkage(published: Path, session, tables: list[str], counts: list[int]) -> list[str]:
+def shrinkage(published: Path, session, tables: list[str], counts: list[int],
+              marts_schema: str) -> list[str]:
     """What this build would lose against the published file: a supported utility's records
     gone to zero, or a mart losing more than half its rows. Empty when nothing shrinks."""
     if not published.exists():
@@ -82,7 +87,7 @@ def shrinkage(published: Path, session, tables: list[str], counts: list[int]) ->
             before = dict(old.execute("select utility_code, record_count from main.utilities "
                                       "where record_count > 0").fetchall())
             now = dict(session.execute(
-                f"select utility_code, record_count from {MARTS_SCHEMA}.utilities "
+                f"select utility_code, record_count from {marts_schema}.utilities "
                 "where is_supported").fetchall())
             losses += [f"utility {code}: {before[code]:,} records published, 0 now"
                        for code in sorted(before) if now.get(code) == 0]
@@ -91,6 +96,21 @@ def shrinkage(published: Path, session, tables: list[str], counts: list[int]) ->
 
 def allowed_to_shrink(dbt) -> bool:
     return str(dbt.config.get("allow_shrink")).strip().lower() in ("true", "1", "yes")
+
+
+def add_warehouse_macros(session, marts_schema: str) -> None:
+    """The macros in the warehouse too: in hosting_capacity.duckdb, reading `marts`; in the
+    lake, reading `lake.marts` (so they work whether or not a reader `USE`s the lake), in its
+    default schema, or in the marts schema of a `personal` target."""
+    if not settings.lake():
+        session.execute(macros_sql())
+        return
+    home = "main" if marts_schema == MARTS_SCHEMA else marts_schema
+    session.execute(f"use {settings.LAKE_ALIAS}.{home}")
+    try:
+        session.execute(macros_sql(f"{settings.LAKE_ALIAS}.{marts_schema}"))
+    finally:
+        session.execute(f"use {settings.LAKE_ALIAS}")
 
 
 def add_macros(target: Path) -> None:
@@ -114,8 +134,9 @@ def model(dbt, session):
     dbt.ref("dynamic_price_components")
     dbt.ref("dynamic_price_daily_summaries")
     dbt.ref("hosting_capacity_quarantine")
+    marts_schema = dbt.config.get("marts_schema") or MARTS_SCHEMA
     session.execute("load spatial")
-    session.execute(macros_sql())  # the macros in hosting_capacity.duckdb too
+    add_warehouse_macros(session, marts_schema)
     final_path = warehouse_dir(session) / "marts.duckdb"
     for leftover in final_path.parent.glob(".marts-publish-*"):
         shutil.rmtree(leftover, ignore_errors=True)  # from a build killed midway
@@ -123,9 +144,9 @@ def model(dbt, session):
     staging_dir.mkdir()
     try:
         temp_path = staging_dir / "marts.duckdb"
-        tables = mart_tables(session)
-        counts = copy_marts(session, temp_path, tables)
-        losses = shrinkage(final_path, session, tables, counts)
+        tables = mart_tables(session, marts_schema)
+        counts = copy_marts(session, temp_path, tables, marts_schema)
+        losses = shrinkage(final_path, session, tables, counts, marts_schema)
         if losses and not allowed_to_shrink(dbt):
             raise RuntimeError(
                 f"{final_path} not replaced: this build would publish less than it holds "
