@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test extract build lint bench docs clean lock lake-maintain
+.PHONY: setup demo test extract build lint bench docs clean lock lake-maintain lake-shell
 
 setup: $(STAMP)
 
@@ -47,6 +47,9 @@ bench: setup
 
 lake-maintain: setup
 	$(PY) -m extract lake-maintain
+
+lake-shell: setup
+	$(BIN)/duckdb -cmd "$$($(PY) -m extract lake-sql)"
 
 docs: setup
 	cd dbt_project && $(BIN)/dbt docs generate

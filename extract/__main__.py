@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from extract import settings  # switches telemetry off before dlt is imported
-from extract.warehouse_lock import WarehouseInUse, exclusive_writer
+from extract.warehouse_lock import RAW_SCHEMAS, WarehouseInUse, exclusive_writer, lake_writer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
         "hosting-capacity", help="extract utilities' ArcGIS hosting-capacity layers"))
     add_pricing_arguments(commands.add_parser("pricing", help="extract GridX dynamic prices"))
     commands.add_parser("validate-configs", help="check every YAML config; one line per problem")
+    commands.add_parser("lake-maintain", help="HC_LAKE: expire snapshots older than "
+                        "HC_LAKE_KEEP_DAYS (90) and delete files no snapshot uses")
+    commands.add_parser("lake-sql", help="HC_LAKE: print the SQL that opens the lake in the "
+                        "DuckDB CLI (make lake-shell)")
     return parser
 
 
@@ -71,15 +75,27 @@ def main(argv: list[str] | None = None) -> int:
         from extract.validate import validate_all_configs
 
         return validate_all_configs()
-    if not writes_warehouse(args):
-        return run_command(args)
     try:
-        with exclusive_writer(settings.warehouse_dir()):
+        if args.command in ("lake-maintain", "lake-sql"):
+            return run_lake_command(args.command)
+        if not writes_warehouse(args):
+            return run_command(args)
+        with exclusive_writer(settings.warehouse_dir()), lake_writer([(RAW_SCHEMAS, False)]):
             discard_dlt_working_state(settings.warehouse_dir())
             return run_command(args)
-    except WarehouseInUse as error:
+    except (WarehouseInUse, settings.LakeSettingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def run_lake_command(command: str) -> int:
+    from extract import lake
+
+    if command == "lake-sql":
+        print(lake.attach_script())
+        return 0
+    print(lake.maintain().summary())
+    return 0
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -18,14 +18,21 @@ import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from extract import settings
-from extract.warehouse_lock import exclusive_writer, retry_while_file_locked
+from extract.warehouse_lock import (
+    RAW_SCHEMAS,
+    exclusive_writer,
+    lake_writer,
+    models_scope,
+    retry_while_file_locked,
+)
 
 _held_lock = None  # released when the dbt process exits
+_held_lake_lock = None
 
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        global _held_lock
+        global _held_lock, _held_lake_lock
         self.lake = settings.lake()
         if self.creds.database == settings.LAKE_ALIAS and self.lake is None:
             raise settings.LakeSettingError(
@@ -34,6 +41,11 @@ class Plugin(BasePlugin):
         if _held_lock is None:  # once per process, however many adapters dbt makes
             _held_lock = exclusive_writer(folder)
             _held_lock.__enter__()
+        if self.lake is not None and _held_lake_lock is None:
+            # the `personal` target's schema prefixes its schemas (generate_schema_name)
+            prefix = "" if self.creds.schema in (None, "", "main") else f"{self.creds.schema}_"
+            _held_lake_lock = lake_writer([(RAW_SCHEMAS, True), (models_scope(prefix), False)])
+            _held_lake_lock.__enter__()
         if self.lake is None:
             path = Path(self.creds.path).resolve()
             if path.exists():

@@ -63,6 +63,10 @@ class LakeSettingError(ValueError):
     """HC_LAKE or HC_LAKE_DATA_PATH cannot be used; the message says which and why."""
 
 
+class LakeNotCreated(LakeSettingError):
+    """Read-only access to a lake nothing has written yet."""
+
+
 @dataclass(frozen=True)
 class Lake:
     """Where the lake is: its catalog (a PostgreSQL database or a local DuckDB file) and the
@@ -172,7 +176,13 @@ def attach_lake(con, lake_: Lake, read_only: bool = False) -> None:
         Path(lake_.catalog["path"]).parent.mkdir(parents=True, exist_ok=True)
     if "://" not in lake_.data_path:
         Path(lake_.data_path).mkdir(parents=True, exist_ok=True)
-    con.execute(lake_attach_sql(lake_, read_only))
+    try:
+        con.execute(lake_attach_sql(lake_, read_only))
+    except Exception as error:
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(error):
+            raise LakeNotCreated(f"no lake yet at {lake_.describe()}: an extract or a "
+                                 "build creates it") from None
+        raise
     con.execute(f"use {LAKE_ALIAS}")
 
 

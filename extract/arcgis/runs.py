@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+
 import duckdb
 
 from extract import settings
@@ -96,7 +97,7 @@ def latest_successful_runs() -> dict[str, LatestSuccess]:
                 from latest left join loaded using (run_id)
                 where coalesce(loaded.rows_loaded, 0) = latest.records_written
             """).fetchall()
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, settings.LakeNotCreated):
         return {}
     return {code: LatestSuccess(at, records, json.loads(prints) if isinstance(prints, str)
                                 else prints or {})

@@ -1,0 +1,231 @@
+"""The warehouse in a DuckLake whose catalog is a real PostgreSQL (a throwaway cluster from
+Debian's packages, on 127.0.0.1): the same extract and build give the same marts as the
+DuckDB file, readers query while writers write, two people build side by side, a killed load
+leaves the last good snapshot current, and maintenance expires and cleans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from extract import settings
+from replicas.arcgis import ArcGISReplica
+from replicas.arcgis.catalog import PHI_URL
+from replicas.gridx import GridXReplica
+from replicas.server import ReplicaServer
+from tests.postgres_cluster import start_cluster
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+UTILITIES = ("ace", "dpl")
+ACE = (PHI_URL, 4)
+ACE_FEATURES = 1562
+PRICE_DAYS = ("--start", "2026-10-30", "--end", "2026-11-02")  # across the fall-back day
+# Columns that differ between any two runs (run ids, clocks), whatever the warehouse.
+RUN_DEPENDENT = {"ingestion_run_id", "run_id", "loaded_at", "started_at", "completed_at",
+                 "last_ingested_at", "computed_at", "published_at", "written_at"}
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def replica():
+    with ReplicaServer(apps=[GridXReplica(), ArcGISReplica()]) as server:
+        yield server
+
+
+class Warehouse:
+    """One person's settings: configs, a warehouse folder, and (optionally) the lake."""
+
+    def __init__(self, root: Path, replica: ReplicaServer, lake: str | None = None,
+                 data_path: Path | None = None):
+        self.root = root
+        self.config_dir = root.parent / "configs"
+        self.warehouse_dir = root / "warehouse"
+        self.replica = replica
+        self.lake, self.data_path = lake, data_path
+
+    def env(self, **extra: str) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("HC_LAKE", "HC_LAKE_DATA_PATH")}
+        env.update({"HC_CONFIG_DIR": str(self.config_dir),
+                    "HC_WAREHOUSE_DIR": str(self.warehouse_dir),
+                    "HC_REPLICA_URL": self.replica.url,
+                    "HC_GRIDX_REPLICA_NOW": "2026-11-10T12:00:00+00:00",
+                    "DBT_PROFILES_DIR": str(REPO / "dbt_project")})
+        if self.lake:
+            env.update({"HC_LAKE": self.lake, "HC_LAKE_DATA_PATH": str(self.data_path)})
+        env.update(extra)
+        return env
+
+    def extract(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "extract", *args], cwd=REPO,
+                              env=self.env(**extra), capture_output=True, text=True,
+                              timeout=600, check=False)
+
+    def extract_in_child(self, *args: str, **extra: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "extract", *args], cwd=REPO,
+                                env=self.env(**extra), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def dbt_build_in_child(self, *args: str, **extra: str) -> subprocess.Popen:
+        # each build its own target/ and logs/: two builds from one project must not share
+        return subprocess.Popen(
+            [str(BIN / "dbt"), "build", "--no-use-colors", "--target-path",
+             str(self.root / "target"), "--log-path", str(self.root / "logs"), *args],
+            cwd=REPO / "dbt_project", env=self.env(**extra), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def dbt_build(self, *args: str, **extra: str) -> str:
+        child = self.dbt_build_in_child(*args, **extra)
+        output, _ = child.communicate(timeout=600)
+        assert child.returncode == 0, output[-4000:]
+        return output
+
+    def extract_all(self) -> None:
+        for args in (("hosting-capacity", "--utility", "all"), ("pricing", *PRICE_DAYS)):
+            result = self.extract(*args)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    @contextmanager
+    def connect(self, read_only: bool = True):
+        """A DuckDB connection on this warehouse, as extract and dbt open it."""
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in self.env().items():
+                patch.setenv(key, value)
+            if not self.lake:
+                patch.delenv("HC_LAKE", raising=False)
+            con = settings.connect_warehouse(read_only=read_only)
+        try:
+            con.execute("load spatial")
+            con.execute("set TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        with self.connect() as con:
+            return con.execute(sql, list(params)).fetchall()
+
+    def current_rows(self, code: str) -> list[tuple]:
+        """(object id, run id) of the rows dbt reads for the utility."""
+        return self.query("""
+            select f.source_object_id, f.ingestion_run_id from raw_arcgis.features f
+            where f.utility_code = ? and f.ingestion_run_id = (
+                select run_id from raw_arcgis.ingestion_runs
+                where utility_code = ? and status = 'success'
+                order by completed_at desc limit 1)""", code, code)
+
+
+@pytest.fixture(scope="module")
+def configs(tmp_path_factory):
+    config_dir = tmp_path_factory.mktemp("lake") / "configs"
+    for code in UTILITIES:
+        target = config_dir / "utilities" / f"{code}.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+    (config_dir / "pricing").mkdir()
+    (config_dir / "pricing" / "sce.yaml").write_text(
+        (REPO / "configs" / "pricing" / "sce.yaml").read_text())
+    return config_dir
+
+
+@pytest.fixture(scope="module")
+def file_run(configs, replica) -> Warehouse:
+    warehouse = Warehouse(configs.parent / "file", replica)
+    warehouse.extract_all()
+    warehouse.dbt_build()
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def team_lake(configs, replica, postgres) -> Warehouse:
+    """The team's lake: a PostgreSQL catalog and a shared data folder, extracted and built."""
+    root = configs.parent / "team"
+    warehouse = Warehouse(root, replica, postgres.create_database("team_lake"),
+                          root / "shared" / "lake_data")
+    warehouse.extract_all()
+    warehouse.dbt_build()
+    return warehouse
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
+                  table: str) -> list[str]:
+    """The columns to compare, as SQL: a sum of doubles depends on the order rows arrive in
+    (last bits), so doubles compare to 1e-9 and geometries to 1e-9 degrees."""
+    columns = []
+    for name, data_type in con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_catalog = ? and table_schema = ? and table_name = ? "
+            "order by ordinal_position", [catalog, schema, table]).fetchall():
+        if name in RUN_DEPENDENT:
+            continue
+        if data_type in ("DOUBLE", "FLOAT"):
+            columns.append(f'round("{name}", 9)')
+        elif data_type == "GEOMETRY":
+            columns.append(f'st_astext(st_reduceprecision("{name}", 1e-9))')
+        else:
+            columns.append(f'"{name}"')
+    return columns
+
+
+def marts_differences(con: duckdb.DuckDBPyConnection, left: str, right: str) -> dict:
+    """Per marts table: rows in one and not the other (run ids and clocks left out)."""
+    left_catalog, left_schema = left.split(".")
+    right_catalog, right_schema = right.split(".")
+    tables = [name for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? "
+        "and table_schema = ? and table_type = 'BASE TABLE' order by 1",
+        [left_catalog, left_schema]).fetchall()]
+    differences = {}
+    for table in tables:
+        columns = table_columns(con, left_catalog, left_schema, table)
+        assert columns == table_columns(con, right_catalog, right_schema, table), table
+        select = ", ".join(columns)
+        only = [con.execute(f'select count(*) from (select {select} from {a}."{table}" '
+                            f'except all select {select} from {b}."{table}")').fetchone()[0]
+                for a, b in ((left, right), (right, left))]
+        total = con.execute(f'select count(*) from {left}."{table}"').fetchone()[0]
+        differences[table] = (total, *only)
+    return differences
+
+
+def test_the_lake_on_postgresql_holds_the_same_marts_as_the_duckdb_file(file_run, team_lake):
+    with team_lake.connect() as con:
+        con.execute(f"attach '{file_run.warehouse_dir / 'marts.duckdb'}' as file_marts "
+                    "(read_only)")
+        con.execute(f"attach '{team_lake.warehouse_dir / 'marts.duckdb'}' as lake_marts_file "
+                    "(read_only)")
+        in_lake = marts_differences(con, "file_marts.main", "lake.marts")
+        published = marts_differences(con, "file_marts.main", "lake_marts_file.main")
+        macros = {name for (name,) in con.execute(
+            "select function_name from duckdb_functions() where database_name = 'lake' "
+            "and function_name like 'hc_%'").fetchall()}
+        nearby = con.execute("select count(*) from lake.hc_nearby(39.36, -74.43, 25)").fetchone()
+        nearby_file = con.execute("select count(*) from file_marts.hc_nearby(39.36, -74.43, 25)"
+                                  ).fetchone()
+    assert in_lake == published
+    assert {t for t, (_, a, b) in in_lake.items() if a or b} == set(), in_lake
+    assert in_lake["hosting_capacity_records"][0] > 3000  # ace and dpl
+    assert in_lake["dynamic_prices"][0] > 0
+    assert {"hc_nearby", "hc_in_bbox", "hc_sites_for_project"} <= macros
+    assert nearby == nearby_file and nearby[0] > 0
+    for name in ("hosting_capacity_records.parquet", "dynamic_prices.parquet"):
+        assert (team_lake.warehouse_dir / "exports" / name).stat().st_size > 0
+    assert not (team_lake.warehouse_dir / "hosting_capacity.duckdb").exists()
