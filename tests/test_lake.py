@@ -229,3 +229,143 @@ def test_the_lake_on_postgresql_holds_the_same_marts_as_the_duckdb_file(file_run
     for name in ("hosting_capacity_records.parquet", "dynamic_prices.parquet"):
         assert (team_lake.warehouse_dir / "exports" / name).stat().st_size > 0
     assert not (team_lake.warehouse_dir / "hosting_capacity.duckdb").exists()
+
+
+def lake_snapshot(warehouse: Warehouse) -> int:
+    return warehouse.query("select max(snapshot_id) from lake.snapshots()")[0][0]
+
+
+def keep_reading(warehouse: Warehouse, stop: threading.Event, answers: list,
+                 errors: list) -> None:
+    """A BI user: attaches the lake read-only over and over and queries a mart and a macro."""
+    while not stop.is_set():
+        try:
+            with warehouse.connect() as con:
+                answers.append(con.execute(
+                    "select (select count(*) from marts.hosting_capacity_records), "
+                    "(select count(*) from hc_in_bbox(-180, -90, 180, 90)), "
+                    "(select count(*) from raw_arcgis.ingestion_runs)").fetchone())
+        except Exception as error:  # noqa: BLE001 - collected, the test asserts there are none
+            errors.append(error)
+        time.sleep(0.05)
+
+
+def test_readers_query_the_lake_while_an_extract_and_a_build_write(team_lake):
+    records, box = team_lake.query(
+        "select (select count(*) from marts.hosting_capacity_records), "
+        "(select count(*) from hc_in_bbox(-180, -90, 180, 90))")[0]
+    stop, answers, errors = threading.Event(), [], []
+    reader = threading.Thread(target=keep_reading, args=(team_lake, stop, answers, errors))
+    reader.start()
+    try:
+        extract = team_lake.extract("hosting-capacity", "--utility", "ace", "--force")
+        during_extract = len(answers)
+        team_lake.dbt_build()
+    finally:
+        stop.set()
+        reader.join(timeout=60)
+    assert extract.returncode == 0, extract.stdout[-3000:] + extract.stderr[-3000:]
+    assert not errors, errors[:3]
+    assert during_extract >= 3 and len(answers) - during_extract >= 3, len(answers)
+    # every answer is a whole snapshot: the same records throughout, one run more once the
+    # extract's run record committed
+    assert {(r, b) for r, b, _ in answers} == {(records, box)}
+    assert len({runs for _, _, runs in answers}) == 2
+
+
+def test_two_people_build_at_once_each_in_their_own_schemas(team_lake):
+    builds = {}
+    for person in ("alice", "bob"):
+        mine = Warehouse(team_lake.root.parent / person, team_lake.replica, team_lake.lake,
+                         team_lake.data_path)
+        builds[person] = (mine, mine.dbt_build_in_child("--target", "personal",
+                                                        HC_DBT_SCHEMA=person))
+    for person, (_, child) in builds.items():
+        output, _ = child.communicate(timeout=600)
+        assert child.returncode == 0, f"{person}: {output[-4000:]}"
+    with team_lake.connect() as con:
+        for person in builds:
+            differences = marts_differences(con, "lake.marts", f"lake.{person}_marts")
+            assert {t for t, (_, a, b) in differences.items() if a or b} == set(), differences
+            # their macros read their marts
+            definition = con.execute(
+                "select macro_definition from duckdb_functions() where database_name = 'lake' "
+                "and schema_name = ? and function_name = 'hc_in_bbox'",
+                [f"{person}_marts"]).fetchone()[0]
+            assert f"lake.{person}_marts.hosting_capacity_records" in definition
+            assert con.execute(f"select count(*) from lake.{person}_marts.hc_in_bbox("
+                               "-180, -90, 180, 90)").fetchone() == con.execute(
+                "select count(*) from lake.main.hc_in_bbox(-180, -90, 180, 90)").fetchone()
+
+
+def test_a_second_build_of_the_same_schemas_waits_then_names_the_first(team_lake):
+    first = team_lake.dbt_build_in_child()
+    output = ""
+    try:
+        deadline = time.monotonic() + 120
+        while "START" not in output:  # the first holds the lake's lock once it runs models
+            line = first.stdout.readline()
+            assert line and time.monotonic() < deadline, output
+            output += line
+        colleague = Warehouse(team_lake.root.parent / "colleague", team_lake.replica,
+                              team_lake.lake, team_lake.data_path)
+        second = colleague.dbt_build_in_child(HC_WAREHOUSE_WAIT_S="2")
+        second_output, _ = second.communicate(timeout=300)
+    finally:
+        rest, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, (output + rest)[-4000:]
+    assert second.returncode != 0
+    assert "lake in use by dbt build (PID" in second_output, second_output[-3000:]
+    assert "writing the schemas staging, intermediate, marts" in second_output
+    assert "dbt build --target personal" in second_output
+
+
+def test_a_load_killed_in_the_lake_leaves_the_last_good_snapshot_current(team_lake):
+    from extract import lake as lake_commands
+
+    before = team_lake.current_rows("ace")
+    assert len(before) == ACE_FEATURES
+    team_lake.replica.state.apps[1].set_quirks(*ACE, max_record_count=200)
+    snapshot = lake_snapshot(team_lake)
+    # small load files: the load commits file by file, and is killed after the first
+    child = team_lake.extract_in_child("hosting-capacity", "--utility", "ace", "--force",
+                                       DATA_WRITER__FILE_MAX_ITEMS="200",
+                                       DATA_WRITER__BUFFER_MAX_ITEMS="200")
+    deadline = time.monotonic() + 120
+    with team_lake.connect() as con:  # each query sees the newest snapshot
+        while not con.execute("select count(*) from raw_arcgis.features "
+                              "where ingestion_run_id <> ?", [before[0][1]]).fetchone()[0]:
+            assert child.poll() is None and time.monotonic() < deadline, child.stdout.read()
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert lake_snapshot(team_lake) > snapshot
+    partial = team_lake.query("select count(*) from raw_arcgis.features "
+                              "where ingestion_run_id <> ?", before[0][1])[0][0]
+    assert 0 < partial < ACE_FEATURES  # the killed run's rows: partly committed, never current
+    assert team_lake.current_rows("ace") == before
+    with pytest.MonkeyPatch.context() as patch:  # the killed run's uncommitted files go too
+        for key, value in team_lake.env().items():
+            patch.setenv(key, value)
+        cleaned = lake_commands.maintain(older_than_days=90,
+                                         orphans_older_than=timedelta(0))
+    assert cleaned.snapshots_after == cleaned.snapshots_before
+    assert team_lake.current_rows("ace") == before
+    result = team_lake.extract("hosting-capacity", "--utility", "ace", "--force")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    after = team_lake.current_rows("ace")
+    assert len(after) == ACE_FEATURES and after[0][1] != before[0][1]
+
+
+def test_lake_maintain_expires_old_snapshots_and_deletes_their_files(team_lake):
+    marts_before = team_lake.query("select count(*), sum(hosting_capacity_mw) "
+                                   "from marts.hosting_capacity_records")
+    result = team_lake.extract("lake-maintain", HC_LAKE_KEEP_DAYS="0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "lake: snapshots" in result.stdout
+    snapshots = team_lake.query("select count(*) from lake.snapshots()")[0][0]
+    assert snapshots == 1, result.stdout
+    summary = result.stdout.split("deleted")[0]
+    assert int(summary.split(",")[1].split()[0].replace(",", "")) > 0, result.stdout
+    assert team_lake.query("select count(*), sum(hosting_capacity_mw) "
+                           "from marts.hosting_capacity_records") == marts_before
+    assert len(team_lake.current_rows("ace")) == ACE_FEATURES
