@@ -162,7 +162,7 @@ def _command_name() -> str:
     program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
     if program == "__main__.py":
         program = f"python -m {Path(sys.argv[0]).parent.name}"
-    words = [a for a in sys.argv[1:] if not a.startswith("-")][:2]
+    words = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
     return " ".join([program, *words])
 
 
