@@ -116,7 +116,7 @@ def lake() -> Lake | None:
                                "(or s3:// prefix) where the lake keeps its Parquet files")
     if "://" not in data_path:
         data_path = str(Path(data_path).expanduser().resolve())
-    data_path = data_path.rstrip("/") + "/"
+    data_path = data_path.rstrip("/")  # as dlt writes it: the same ATTACH everywhere
     if catalog.startswith("postgres:"):
         keywords = parse_libpq(catalog.removeprefix("postgres:"))
         if "password" in keywords:
