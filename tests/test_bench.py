@@ -31,3 +31,15 @@ def test_national_section_checks_the_macros_against_their_full_scan_twins(capsys
         line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
         assert "ms median" in line and "full scan" in line
         assert not line.rstrip().endswith("; 0 rows"), line
+
+
+def test_lake_section_times_extract_build_and_macros_in_the_lake_and_the_file(
+        capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    bench.lake_against_file(features=2_000, records=20_000)  # asserts equal macro answers
+    printed = capsys.readouterr().out
+    assert "extract 2,000 features: file" in printed and "ratio lake/file" in printed
+    assert "dbt build on 20,000 records: file" in printed
+    for macro in ("hc_nearby", "hc_in_bbox", "hc_sites_for_project"):
+        line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
+        assert "lake" in line and "file" in line and not line.rstrip().endswith("; 0 rows")

@@ -24,8 +24,8 @@ from extract import settings
 from replicas.arcgis import ArcGISReplica
 from replicas.arcgis.catalog import PHI_URL
 from replicas.gridx import GridXReplica
+from replicas.postgres import start_cluster
 from replicas.server import ReplicaServer
-from tests.postgres_cluster import start_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -1,6 +1,7 @@
-"""A throwaway PostgreSQL cluster for the lake tests: Debian's server programs, a fresh
-cluster in a temporary folder, listening on 127.0.0.1 (a free port) and on a unix socket in
-that folder, stopped and deleted at the end. `make setup` installs the programs."""
+"""A throwaway PostgreSQL standing in for a team's catalog server (the lake tests and `make
+bench`): Debian's server programs, a fresh cluster in a temporary folder, listening on
+127.0.0.1 (a free port) and on a unix socket in that folder, stopped and deleted at the end.
+`make setup` installs the programs."""
 
 from __future__ import annotations
 
