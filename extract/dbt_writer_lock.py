@@ -33,8 +33,10 @@ _held_lake_lock = None
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         global _held_lock, _held_lake_lock
-        self.lake = settings.lake()
-        if self.creds.database == settings.LAKE_ALIAS and self.lake is None:
+        # the target decides: `lake` and `personal` build into the lake, `local` the file
+        into_lake = self.creds.database == settings.LAKE_ALIAS
+        self.lake = settings.lake() if into_lake else None
+        if into_lake and self.lake is None:
             raise settings.LakeSettingError(
                 "this dbt target builds into the lake: set HC_LAKE and HC_LAKE_DATA_PATH")
         folder = settings.warehouse_dir() if self.lake else Path(self.creds.path).resolve().parent

@@ -56,7 +56,7 @@ def geo_metadata(session, marts_schema: str) -> str:
 
 
 def exports_dir(session) -> Path:
-    if settings.lake():
+    if session.execute("select current_database()").fetchone()[0] == settings.LAKE_ALIAS:
         directory = settings.warehouse_dir() / "exports"  # beside the marts file
     else:
         path = session.execute(

@@ -36,8 +36,13 @@ def macros_sql(marts_path: str = MARTS_SCHEMA) -> str:
     return path.read_text().replace("{marts}", marts_path)
 
 
+def in_lake(session) -> bool:
+    """True when this build writes the lake (HC_LAKE, target `lake` or `personal`)."""
+    return session.execute("select current_database()").fetchone()[0] == settings.LAKE_ALIAS
+
+
 def warehouse_dir(session) -> Path:
-    if settings.lake():
+    if in_lake(session):
         return settings.warehouse_dir()  # the lake is elsewhere; its marts file is here
     path = session.execute(
         "select path from duckdb_databases() where database_name = current_database()"
@@ -102,7 +107,7 @@ def add_warehouse_macros(session, marts_schema: str) -> None:
     """The macros in the warehouse too: in hosting_capacity.duckdb, reading `marts`; in the
     lake, reading `lake.marts` (so they work whether or not a reader `USE`s the lake), in its
     default schema, or in the marts schema of a `personal` target."""
-    if not settings.lake():
+    if not in_lake(session):
         session.execute(macros_sql())
         return
     home = "main" if marts_schema == MARTS_SCHEMA else marts_schema
