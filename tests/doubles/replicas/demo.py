@@ -89,7 +89,9 @@ def run_demo() -> int:
     map_status = run_step("map", [python, "-m", "hcmap", "build"], build_env)
     print("\n== summary")
     marts_file = settings.warehouse_dir() / "marts.duckdb"
-    if marts_file.exists():
+    if build_status:
+        print("  dbt build failed (see above): the marts file is the previous build's")
+    elif marts_file.exists():
         for line in summary_lines(marts_file):
             print(f"  {line}")
     print(f"  seconds:    {time.monotonic() - started:.1f}")
