@@ -1,11 +1,11 @@
 -- No inf or NaN ever reaches a mart: every number of a record is finite or NULL (the parse
 -- macros turn NaN, Infinity, "1e400" and magnitudes beyond a physical bound into NULL).
 -- Every DOUBLE column of the mart is checked, whatever columns it gains.
-{% set numbers = [] %}
+{% set not_finite = ['false'] %}
 {% if execute %}
     {% for column in adapter.get_columns_in_relation(ref('hosting_capacity_records')) %}
         {% if column.dtype | upper in ('DOUBLE', 'FLOAT', 'REAL') %}
-            {% do numbers.append(column.name) %}
+            {% do not_finite.append('not isfinite(' ~ column.name ~ ')') %}
         {% endif %}
     {% endfor %}
 {% endif %}
@@ -15,8 +15,4 @@ select
     source_layer,
     source_object_id
 from {{ ref('hosting_capacity_records') }}
-where
-    false
-    {% for column in numbers %}
-        or not isfinite({{ column }})
-    {% endfor %}
+where {{ not_finite | join(' or ') }}
