@@ -1,5 +1,5 @@
 -- Table macros for the DuckDB CLI and BI tools, created in both hosting_capacity.duckdb and
--- marts.duckdb by the model int_marts_file_published ({marts} is replaced by `marts`).
+-- marts.duckdb by the on-run-end hook publish() (extract/publish.py; {marts} becomes `marts`).
 -- Run `LOAD spatial;` first.
 --
 -- Each macro first narrows to a range of the centroid or bbox columns that can only keep

@@ -1,0 +1,34 @@
+{#-
+    on-run-end: after a `dbt build` or `dbt run` in which every node passed and a mart was
+    built, publish warehouse/marts.duckdb (every model of the marts schema, found in the
+    graph: a new mart needs no edit here) and then write warehouse/exports/. The file work is
+    done by SQL functions of the plugin extract/dbt_publish.py (see extract/publish.py).
+    A refused (shrinking) publish fails the command and leaves both as they were.
+-#}
+{% macro publish() %}
+    {% if execute and flags.WHICH in ('build', 'run') %}
+        {% set failed = results | selectattr('status', 'in', ['error', 'fail', 'skipped'])
+            | list %}
+        {% set marts = [] %}
+        {% for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.schema == 'marts' %}
+            {% do marts.append(node.alias or node.name) %}
+        {% endfor %}
+        {% set built_marts = results | selectattr('node.resource_type', 'equalto', 'model')
+            | selectattr('node.config.schema', 'equalto', 'marts') | list %}
+        {% if failed %}
+            {{ log("marts.duckdb and exports not published: " ~ failed | length
+                ~ " node(s) failed or were skipped", info=True) }}
+        {% elif built_marts %}
+            {% set allow_shrink = var('allow_shrink', false) | string | lower
+                in ('true', '1', 'yes') %}
+            {% set marts_list = "['" ~ (marts | sort | join("', '")) ~ "']" %}
+            {% set published = run_query(
+                "select hc_publish_marts_file(" ~ marts_list ~ ", " ~ allow_shrink ~ ")") %}
+            {{ log(published.columns[0].values()[0], info=True) }}
+            {% set exported = run_query("select hc_write_exports("
+                ~ var('geoparquet_row_group_rows', 10000) | int ~ ")") %}
+            {{ log(exported.columns[0].values()[0], info=True) }}
+        {% endif %}
+    {% endif %}
+{% endmacro %}

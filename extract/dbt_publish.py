@@ -1,0 +1,26 @@
+"""dbt-duckdb plugin: the SQL functions with which dbt's on-run-end hook publishes.
+
+Named in dbt_project/profiles.yml. `publish()` (dbt_project/macros/publish.sql) decides
+whether and what to publish; these functions do the file work SQL cannot (an atomic rename,
+a second database file), in extract/publish.py. Each runs on a cursor of dbt's connection.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+from extract import publish
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.create_function(
+            "hc_publish_marts_file",
+            lambda tables, allow_shrink: publish.publish_marts_file(
+                conn.cursor(), list(tables), bool(allow_shrink)),
+            [duckdb.list_type("VARCHAR"), "BOOLEAN"], "VARCHAR", side_effects=True)
+        conn.create_function(
+            "hc_write_exports",
+            lambda row_group_rows: publish.write_exports(conn.cursor(), row_group_rows),
+            ["BIGINT"], "VARCHAR", side_effects=True)

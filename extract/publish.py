@@ -1,0 +1,187 @@
+"""Publishing after a build: warehouse/marts.duckdb for BI tools and warehouse/exports/.
+
+Called at the end of every `dbt build` (or `dbt run`) that passed, by the on-run-end hook
+`publish()` (dbt_project/macros/publish.sql) through the SQL functions that the dbt-duckdb
+plugin extract/dbt_publish.py registers. `connection` is a cursor of dbt's own connection.
+
+marts.duckdb holds the marts tables alone, in its default schema, plus the table macros of
+dbt_project/sql/warehouse_macros.sql. DuckDB names a file's catalog after the file, so
+`marts.hosting_capacity_records` means the same table in both files. Both the marts file and
+each export are written aside and renamed over the old one, so a reader never sees a
+half-written file. A build that would publish a supported utility's records, or most of a
+mart, down to nothing is refused (the old files stay) unless allow_shrink is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from extract import faultpoints
+
+MARTS_SCHEMA = "marts"
+MARTS_FILE = "marts.duckdb"
+STAGING_ALIAS = "marts_file_staging"
+MACROS_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "sql" / "warehouse_macros.sql"
+RECORDS_FILE = "hosting_capacity_records.parquet"
+EXPORTS = {
+    # raw_attributes as text: JSON is not a Parquet logical type every GIS reads. The bbox
+    # columns become the one covering struct GeoParquet 1.1 names.
+    RECORDS_FILE: (
+        "select * exclude (raw_attributes, bbox_min_lon, bbox_min_lat, bbox_max_lon, "
+        "bbox_max_lat), cast(raw_attributes as varchar) as raw_attributes, "
+        "struct_pack(xmin := bbox_min_lon, ymin := bbox_min_lat, xmax := bbox_max_lon, "
+        "ymax := bbox_max_lat) as bbox from marts.hosting_capacity_records"
+    ),
+    "dynamic_prices.parquet": (
+        "select * from marts.dynamic_prices order by utility, program, market, cca, rate_name, "
+        "representative_circuit_id, interval_minutes, interval_start"
+    ),
+}
+GEOPARQUET_TYPES = {"POINT": "Point", "LINESTRING": "LineString", "POLYGON": "Polygon",
+                    "MULTIPOINT": "MultiPoint", "MULTILINESTRING": "MultiLineString",
+                    "MULTIPOLYGON": "MultiPolygon", "GEOMETRYCOLLECTION": "GeometryCollection"}
+
+
+class PublishRefused(RuntimeError):
+    """The build would publish less than the published file holds."""
+
+
+def macros_sql(marts_path: str = MARTS_SCHEMA) -> str:
+    """The table macros, reading the marts tables through `marts_path`."""
+    return MACROS_FILE.read_text().replace("{marts}", marts_path)
+
+
+def warehouse_dir(connection: duckdb.DuckDBPyConnection) -> Path:
+    path = connection.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+    return Path(path).resolve().parent
+
+
+def copy_marts(connection, target: Path, tables: list[str]) -> dict[str, int]:
+    counts = {}
+    connection.execute(f"attach '{target}' as {STAGING_ALIAS}")
+    try:
+        for table in tables:
+            connection.execute(f'create table {STAGING_ALIAS}.main."{table}" as '
+                               f'select * from {MARTS_SCHEMA}."{table}"')
+            counts[table] = connection.execute(
+                f'select count(*) from {MARTS_SCHEMA}."{table}"').fetchone()[0]
+    finally:
+        connection.execute(f"detach {STAGING_ALIAS}")
+    return counts
+
+
+def shrinkage(published: Path, connection, counts: dict[str, int]) -> list[str]:
+    """What this build would lose against the published file: a supported utility's records
+    gone to zero, or a mart losing more than half its rows. Empty when nothing shrinks."""
+    if not published.exists():
+        return []
+    losses = []
+    with duckdb.connect(str(published), read_only=True) as old:
+        old_tables = {name for (name,) in old.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main'").fetchall()}
+        for table in sorted(old_tables & set(counts)):
+            before = old.execute(f'select count(*) from main."{table}"').fetchone()[0]
+            if counts[table] * 2 < before:
+                losses.append(f"{table}: {before:,} rows published, {counts[table]:,} now")
+        if "utilities" in old_tables and "utilities" in counts:
+            before = dict(old.execute("select utility_code, record_count from main.utilities "
+                                      "where record_count > 0").fetchall())
+            now = dict(connection.execute(
+                f"select utility_code, record_count from {MARTS_SCHEMA}.utilities "
+                "where is_supported").fetchall())
+            losses += [f"utility {code}: {before[code]:,} records published, 0 now"
+                       for code in sorted(before) if now.get(code) == 0]
+    return losses
+
+
+def add_macros(target: Path) -> None:
+    # Opened on its own, under its final name, so `marts.x` resolves as it will for users.
+    with duckdb.connect(str(target)) as con:
+        con.execute("load spatial")
+        con.execute(macros_sql())
+        con.execute("checkpoint")
+
+
+def publish_marts_file(connection, tables: list[str], allow_shrink: bool) -> str:
+    """Copy `tables` of the marts schema to marts.duckdb, atomically; a summary line."""
+    connection.execute("load spatial")
+    connection.execute(macros_sql())  # the macros in hosting_capacity.duckdb too
+    final_path = warehouse_dir(connection) / MARTS_FILE
+    for leftover in final_path.parent.glob(".marts-publish-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a build killed midway
+    staging_dir = final_path.with_name(f".marts-publish-{os.getpid()}")
+    staging_dir.mkdir()
+    try:
+        temp_path = staging_dir / MARTS_FILE
+        counts = copy_marts(connection, temp_path, tables)
+        losses = shrinkage(final_path, connection, counts)
+        if losses and not allow_shrink:
+            raise PublishRefused(
+                f"{final_path} not replaced: this build would publish less than it holds "
+                "(" + "; ".join(losses) + "). Look at the extract's errors and "
+                "hc_ingestion_runs; if the loss is intended, build with "
+                "--vars '{allow_shrink: true}' (make build ALLOW_SHRINK=1).")
+        add_macros(temp_path)
+        faultpoints.maybe_die("before_marts_file_rename")
+        os.replace(temp_path, final_path)
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+    return (f"published {final_path}: "
+            + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+
+
+def geo_metadata(connection) -> str:
+    """GeoParquet 1.1 `geo` metadata of the records file, with its bbox covering."""
+    types, xmin, ymin, xmax, ymax = connection.execute(
+        "select list(distinct geometry_type) filter (where geometry_type is not null), "
+        "min(bbox_min_lon), min(bbox_min_lat), max(bbox_max_lon), max(bbox_max_lat) "
+        "from marts.hosting_capacity_records").fetchone()
+    column = {
+        "encoding": "WKB",
+        "geometry_types": sorted(GEOPARQUET_TYPES[t] for t in types or [] if t in
+                                 GEOPARQUET_TYPES),
+        "covering": {"bbox": {key: ["bbox", key] for key in ("xmin", "ymin", "xmax", "ymax")}},
+    }
+    if xmin is not None:
+        column["bbox"] = [xmin, ymin, xmax, ymax]
+    return json.dumps({"version": "1.1.0", "primary_column": "geom",
+                       "columns": {"geom": column}})
+
+
+def write_atomically(connection, query: str, final_path: Path, options: str = "") -> int:
+    temp_path = final_path.with_name(f".{final_path.name}.{os.getpid()}.tmp")
+    connection.execute(f"copy ({query}) to '{temp_path}' (format parquet, compression zstd"
+                       f"{options})")
+    rows = connection.execute(
+        f"select count(*) from read_parquet('{temp_path}')").fetchone()[0]
+    os.replace(temp_path, final_path)
+    return rows
+
+
+def write_exports(connection, row_group_rows: int) -> str:
+    """GeoParquet 1.1 of the records (WGS84, Hilbert-ordered row groups of `row_group_rows`,
+    a `bbox` covering column: DuckDB writes only 1.0 metadata itself) and Parquet of the
+    prices, into warehouse/exports/; a summary line."""
+    connection.execute("load spatial")
+    directory = warehouse_dir(connection) / "exports"
+    directory.mkdir(exist_ok=True)
+    for leftover in directory.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)  # from an export killed midway
+    geo = geo_metadata(connection).replace("'", "''")
+    # One writer thread keeps the Hilbert order of the rows within and across row groups.
+    connection.execute("set preserve_insertion_order = true")
+    written = []
+    for name, query in EXPORTS.items():
+        options = (f", row_group_size {int(row_group_rows)}, geoparquet_version 'NONE', "
+                   f"kv_metadata {{geo: '{geo}'}}") if name == RECORDS_FILE else ""
+        rows = write_atomically(connection, query, directory / name, options)
+        written.append(f"{name} {rows:,}")
+    return f"exported to {directory}: " + ", ".join(written)
