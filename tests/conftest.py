@@ -11,6 +11,7 @@ import duckdb
 import pytest
 import yaml
 
+from extract.configfile import parse_yaml
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 
@@ -41,14 +42,14 @@ class ExtractWorld:
 
     def use_config(self, code: str, **changes: object) -> dict:
         """Copy the protocol config <code>.yaml into this world, with top-level changes."""
-        data = yaml.safe_load((PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml").read_text())
+        data = parse_yaml((PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml").read_text())
         data.update(changes)
         self.write_config(code, data)
         return data
 
     def use_utility_config(self, code: str) -> dict:
         """Copy the shipped configs/utilities/<code>.yaml (built from evidence) unchanged."""
-        data = yaml.safe_load((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+        data = parse_yaml((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
         self.write_config(code, data)
         return data
 

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 import yaml
 
+from extract.configfile import parse_yaml
 from replicas.arcgis import ArcGISReplica
 from replicas.server import ReplicaServer
 
@@ -43,7 +44,7 @@ def marts(tmp_path_factory):
         (config_dir / "utilities" / source.name).write_text(source.read_text())
     # Staged for the warn-severity tests: SDG&E's display label read as a constraint (texts
     # no vocabulary pattern matches), and NV Energy's LHC NULL on most rows.
-    sdge = yaml.safe_load((config_dir / "utilities" / "sdge.yaml").read_text())
+    sdge = parse_yaml((config_dir / "utilities" / "sdge.yaml").read_text())
     sdge["layers"][0]["field_map"]["LABELTEXT_LCA"] = "constraining_metric"
     (config_dir / "utilities" / "sdge.yaml").write_text(yaml.safe_dump(sdge, sort_keys=False))
     env = {"HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir)}

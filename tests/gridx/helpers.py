@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from extract.configfile import parse_yaml
 from replicas.gridx import ZONE, GridXReplica
 from replicas.server import ReplicaServer
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt_project"
 SHIPPED_CONFIG = ROOT / "configs" / "pricing" / "sce.yaml"
 SHIPPED_PGE_CONFIG = ROOT / "configs" / "pricing" / "pge.yaml"
-PUBLISHED = yaml.safe_load((Path(__file__).with_name("gridx_published.yaml")).read_text())
+PUBLISHED = parse_yaml((Path(__file__).with_name("gridx_published.yaml")).read_text())
 GRIDX_MODELS = "+dynamic_price_daily_summaries +dynamic_price_components"
 
 
@@ -29,7 +30,7 @@ def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) 
 
 def write_pricing_config(config_dir: Path, name: str = "sce", **overrides: object) -> Path:
     """configs/pricing/<name>.yaml in `config_dir`: the shipped config with `overrides`."""
-    data = yaml.safe_load((ROOT / "configs" / "pricing" / f"{name}.yaml").read_text())
+    data = parse_yaml((ROOT / "configs" / "pricing" / f"{name}.yaml").read_text())
     data.update(overrides)
     for key in [k for k, v in data.items() if v is None]:
         del data[key]
