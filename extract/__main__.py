@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
         status = validate_all_configs()
         if args.live:
-            from extract.live_check import validate_live
+            from extract.arcgis.live_check import validate_live
 
             return max(status, validate_live(args.utility))
         return status

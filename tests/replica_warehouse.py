@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.config import load_config_file
+from extract.arcgis.config import load_config_file
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.server import ReplicaServer

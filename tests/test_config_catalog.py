@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.config import ARCGIS_SOURCE_TYPES, UtilityConfig, load_utility_configs
+from extract.arcgis.config import ARCGIS_SOURCE_TYPES, UtilityConfig, load_utility_configs
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 

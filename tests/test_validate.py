@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extract.config import ConfigProblem, load_config_file
+from extract.arcgis.config import ConfigProblem, load_config_file
 from extract.validate import validate_all_configs
 
 REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from replica_warehouse import PROTOCOL_CONFIGS, STALE_UTILITY, UTILITIES, dbt_env
 
-from extract.config import load_config_file
+from extract.arcgis.config import load_config_file
 from extract.numbers import parse_number
 from replicas.arcgis import fixture_features
 from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.config import InvalidConfigs, load_configs_for_build
+from extract.arcgis.config import InvalidConfigs, load_configs_for_build
 from replicas.arcgis.catalog import PHI_URL
 from tests.test_atomicity import BIN, REPO, child_env, extract_in_child
 

@@ -30,6 +30,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from extract import settings
+from extract.arcgis.config import LayerConfig, UtilityConfig
 from extract.arcgis.layer import (
     LayerError,
     LayerMetadata,
@@ -38,9 +39,8 @@ from extract.arcgis.layer import (
     fetch_layer_metadata,
 )
 from extract.arcgis.runs import RUN_COLUMNS, RUNS_TABLE, RunRecord
+from extract.arcgis.service_url import resolve_service_url
 from extract.arcgis.values import UnparseableCounter
-from extract.config import LayerConfig, UtilityConfig
-from extract.discovery import resolve_service_url
 from extract.faultpoints import maybe_die
 from extract.http import FetchError, HostLimiter, HttpClient, redact
 from extract.jsontext import non_finite_as_null, number_as_written
