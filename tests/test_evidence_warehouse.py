@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 import yaml
 
 from extract.configfile import parse_yaml
+from extract.dbt_launch import dbt_env, run_dbt
 from replicas.arcgis import ArcGISReplica
 from replicas.server import ReplicaServer
 
@@ -58,10 +57,7 @@ def marts(tmp_path_factory):
         from extract.__main__ import main
 
         assert main(["hosting-capacity", "--utility", "all"]) == 0
-    build = subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors"],
-                           cwd=REPO / "dbt_project", capture_output=True, text=True,
-                           env={**os.environ, **env,
-                                "DBT_PROFILES_DIR": str(REPO / "dbt_project")}, timeout=900)
+    build = run_dbt("build", env=dbt_env(config_dir, warehouse_dir), timeout=900)
     assert build.returncode == 0, build.stdout[-3000:]
     con = duckdb.connect(str(warehouse_dir / "hosting_capacity.duckdb"), read_only=True)
     con.execute("load spatial")

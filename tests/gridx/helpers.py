@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import duckdb
 import yaml
 
 from extract.configfile import parse_yaml
+from extract.dbt_launch import dbt_env, run_dbt
 from replicas.gridx import ZONE, GridXReplica
 from replicas.server import ReplicaServer
 
@@ -72,10 +71,6 @@ def query(warehouse_dir: Path, sql: str, params: list | None = None) -> list[tup
 def run_dbt_build(warehouse_dir: Path, work_dir: Path) -> subprocess.CompletedProcess:
     """`dbt build` of the GridX models and their tests only, into `warehouse_dir`."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HC_WAREHOUSE_DIR": str(warehouse_dir),
-           "DBT_PROFILES_DIR": str(DBT_DIR), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run(
-        [str(dbt), "build", "--select", *GRIDX_MODELS.split(),
-         "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return run_dbt("build", "--select", *GRIDX_MODELS.split(),
+                   "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+                   env=dbt_env(warehouse_dir=warehouse_dir), timeout=300)
