@@ -72,7 +72,6 @@ class PricingRun:
     circuits: tuple[str, ...]
     start: date
     end: date
-    windows_planned: int = 0
     windows_skipped: int = 0
     results: list[WindowResult] = field(default_factory=list)
     load_error: str | None = None
@@ -194,7 +193,6 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
         return run
     windows, run.windows_skipped = plan_windows(config, run.rates, run.circuits, run.start,
                                                 run.end, done, force=force)
-    run.windows_planned = len(windows)
     if windows:
         until = published_until(config, now)
         with HttpClient(limiter=HostLimiter(polite_concurrency(config))) as client:
