@@ -24,6 +24,19 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(DOUBLES), os.environ.get("PYTHONPATH", "")) if p)
 
 
+UNIT_TESTS = REPO / "tests" / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test is `unit` (under tests/unit/) or `integration` (anywhere else), so a test
+    file added anywhere gets its marker without an edit; an explicit marker wins."""
+    for item in items:
+        if item.get_closest_marker("unit") or item.get_closest_marker("integration"):
+            continue
+        is_unit = Path(item.path).resolve().is_relative_to(UNIT_TESTS)
+        item.add_marker(pytest.mark.unit if is_unit else pytest.mark.integration)
+
+
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch):
     """Real backoff would make failure-mode tests slow; the behaviour is the same."""

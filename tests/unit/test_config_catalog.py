@@ -12,7 +12,7 @@ import pytest
 
 from extract.arcgis.config import ARCGIS_SOURCE_TYPES, UtilityConfig, load_utility_configs
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 # The "Utility Resource Catalog" of the project's integration plan (DOE atlas rows): state,
 # utility, type, access. 74 rows, 47 utilities.

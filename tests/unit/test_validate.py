@@ -12,7 +12,7 @@ import yaml
 from extract.arcgis.config import ConfigProblem, load_config_file
 from extract.validate import validate_all_configs
 
-REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+REPO_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SERVICE = "https://services.example.com/ORG/arcgis/rest/services/HC/FeatureServer"
 
 
