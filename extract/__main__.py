@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from extract import settings  # switches telemetry off before dlt is imported
+from extract import settings
 from extract.warehouse_lock import WarehouseInUse, exclusive_writer
 
 
@@ -57,6 +57,14 @@ def limit_malloc_arenas(arenas: int = 1) -> None:
     libc.mallopt(m_arena_max, arenas)
 
 
+def give_freed_arrow_memory_back() -> None:
+    """Arrow's default allocator keeps freed memory; the system one gives it back between
+    steps, so an extract's RSS follows what it holds."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def writes_warehouse(args: argparse.Namespace) -> bool:
     if args.command == "hosting-capacity":
         return not (args.dry_run or args.list_utilities or args.discover)
@@ -98,6 +106,7 @@ def run_command(args: argparse.Namespace) -> int:
     from extract.arcgis.cli import run_all_hosting_capacity, run_hosting_capacity
     from extract.gridx.cli import run_pricing, run_pricing_defaults
 
+    give_freed_arrow_memory_back()
     spare_the_garbage_collector()
     if args.command == "hosting-capacity":
         return run_hosting_capacity(args)

@@ -116,13 +116,21 @@ def make_pipeline() -> dlt.Pipeline:
     )
 
 
-def prices_resource(rows: Iterator[list[dict]]) -> dlt.sources.DltResource:
-    return dlt.resource(
-        rows, name=PRICES_TABLE, write_disposition="merge", primary_key=list(PRICE_KEY),
-        columns=PRICE_COLUMNS, max_table_nesting=1,
-        nested_hints={COMPONENTS_FIELD: {"columns": {
-            name: {"name": name, **hints} for name, hints in COMPONENT_COLUMNS.items()}}},
-    )
+@dlt.resource(
+    name=PRICES_TABLE, write_disposition="merge", primary_key=list(PRICE_KEY),
+    columns=PRICE_COLUMNS, max_table_nesting=1,
+    nested_hints={COMPONENTS_FIELD: {"columns": {
+        name: {"name": name, **hints} for name, hints in COMPONENT_COLUMNS.items()}}},
+)
+def prices(rows: Iterator[list[dict]]) -> Iterator[list[dict]]:
+    """raw_gridx.prices (and prices__components): merged on the series and the instant."""
+    yield from rows
+
+
+@dlt.source(name=PIPELINE_NAME)
+def gridx_pricing(rows: Iterator[list[dict]]) -> dlt.sources.DltResource:
+    """One pricing config's windows, fetched concurrently, as one dlt source."""
+    return prices(rows)
 
 
 def upgrade_raw_tables(pipeline: dlt.Pipeline) -> None:
@@ -200,7 +208,7 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
             try:
                 # Parquet loads several times faster than INSERT statements; Decimal values
                 # travel as decimal128(12, 6), exact.
-                pipeline.extract(prices_resource(rows), loader_file_format="parquet")
+                pipeline.extract(gridx_pricing(rows), loader_file_format="parquet")
                 pipeline.normalize()
                 # a reader holding the file delays the load; dlt keeps the package pending
                 retry_while_file_locked(lambda: pipeline.load(raise_on_failed_jobs=True),
