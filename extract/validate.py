@@ -12,12 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from extract import settings
-from extract.arcgis.config import (
-    ConfigProblem,
-    is_config_file,
-    load_utility_configs,
-    unverified_facts,
-)
+from extract.arcgis.config import load_utility_configs, unverified_facts
+from extract.configfile import ConfigProblem, is_config_file
 
 
 def stray_file_problems(directory: Path) -> list[ConfigProblem]:

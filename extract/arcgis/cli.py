@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from extract import settings
 from extract.arcgis.config import (
     DATA_SOURCE_TYPES,
-    ConfigProblem,
     UtilityConfig,
     load_utility_configs,
 )
 from extract.arcgis.runs import latest_successful_runs
+from extract.configfile import ConfigProblem
 from extract.http import FetchError, HostLimiter
 
 

@@ -11,13 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.configfile import (  # noqa: F401 (re-exported for the config's users)
-    LOCAL_HOSTS,
-    ConfigProblem,
-    check_url,
-    is_config_file,
-    read_yaml,
-)
+from extract.configfile import ConfigProblem, check_url, is_config_file, read_yaml
 
 CANONICAL_FIELDS = (
     "feeder_id_external", "feeder_name", "substation_name",
