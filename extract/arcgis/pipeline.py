@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -216,8 +216,10 @@ def arcgis_runs(runs: tuple[RunRecord, ...]) -> dlt.sources.DltResource:
     return ingestion_runs(runs)
 
 
-def named_like(pipeline: dlt.Pipeline, source) -> dlt.sources.DltSource:
-    """A source whose schema is the pipeline's own (arcgis_<utility>), one per pipeline."""
+def named_like(pipeline: dlt.Pipeline, source: Callable[..., dlt.sources.DltSource]
+               ) -> Callable[..., dlt.sources.DltSource]:
+    """`source` named after the pipeline, so that its schema stays the pipeline's own
+    (arcgis_<utility>), as when the extractor loaded bare resources."""
     return source.with_args(name=pipeline.pipeline_name)
 
 
