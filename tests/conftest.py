@@ -11,6 +11,7 @@ import duckdb
 import pytest
 import yaml
 
+from extract.configfile import parse_yaml
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
 
@@ -21,6 +22,19 @@ DOUBLES = REPO / "tests" / "doubles"
 PROTOCOL_CONFIGS = DOUBLES / "protocol_configs"
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(DOUBLES), os.environ.get("PYTHONPATH", "")) if p)
+
+
+UNIT_TESTS = REPO / "tests" / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test is `unit` (under tests/unit/) or `integration` (anywhere else), so a test
+    file added anywhere gets its marker without an edit; an explicit marker wins."""
+    for item in items:
+        if item.get_closest_marker("unit") or item.get_closest_marker("integration"):
+            continue
+        is_unit = Path(item.path).resolve().is_relative_to(UNIT_TESTS)
+        item.add_marker(pytest.mark.unit if is_unit else pytest.mark.integration)
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +55,14 @@ class ExtractWorld:
 
     def use_config(self, code: str, **changes: object) -> dict:
         """Copy the protocol config <code>.yaml into this world, with top-level changes."""
-        data = yaml.safe_load((PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml").read_text())
+        data = parse_yaml((PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml").read_text())
         data.update(changes)
         self.write_config(code, data)
         return data
 
     def use_utility_config(self, code: str) -> dict:
         """Copy the shipped configs/utilities/<code>.yaml (built from evidence) unchanged."""
-        data = yaml.safe_load((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+        data = parse_yaml((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
         self.write_config(code, data)
         return data
 

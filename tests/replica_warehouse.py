@@ -4,7 +4,6 @@ in conftest) and only read by the tests that use it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from extract.config import load_config_file
+from extract.arcgis.config import load_config_file
+from extract.dbt_launch import dbt_env, run_dbt
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.server import ReplicaServer
@@ -24,18 +24,10 @@ STALE_UTILITY = "dpl"
 BIN = Path(sys.executable).parent
 
 
-def dbt_env(config_dir: Path, warehouse_dir: Path) -> dict:
-    return {**os.environ, "HC_CONFIG_DIR": str(config_dir),
-            "HC_WAREHOUSE_DIR": str(warehouse_dir), "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
 def run_dbt_build(config_dir: Path, warehouse_dir: Path) -> subprocess.CompletedProcess:
     # Row groups of 2,048 records: 13,000 records then make enough groups to show pruning.
-    return subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors",
-                           "--vars", "{geoparquet_row_group_rows: 2048}"],
-                          cwd=REPO / "dbt_project", env=dbt_env(config_dir, warehouse_dir),
-                          capture_output=True, text=True, timeout=900)
+    return run_dbt("build", "--vars", "{geoparquet_row_group_rows: 2048}",
+                   env=dbt_env(config_dir, warehouse_dir), timeout=900)
 
 
 def build_replica_warehouse(root: Path) -> tuple[Path, Path]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from extract.dbt_launch import launch_dbt
 from replicas.arcgis.catalog import PHI_URL
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,10 +36,8 @@ def extract_in_child(world, **extra: str) -> subprocess.Popen:
 
 
 def dbt_build_in_child(world, **extra: str) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "dbt"), "build", "--no-use-colors"],
-                            cwd=REPO / "dbt_project", env=child_env(world, **extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    return launch_dbt("build", env=child_env(world, **extra), stdout=subprocess.PIPE,
+                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def kill(process: subprocess.Popen) -> None:

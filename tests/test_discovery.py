@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from extract.config import LayerConfig, UtilityConfig, load_config_file
-from extract.discovery import (
+from extract.arcgis.config import LayerConfig, UtilityConfig, load_config_file
+from extract.arcgis.discovery_report import discover
+from extract.arcgis.field_map_draft import draft_field_map, guess_capacity_unit
+from extract.arcgis.service_url import (
     DiscoveryError,
-    discover,
-    draft_field_map,
-    guess_capacity_unit,
     newest_first_key,
     resolve_service_url,
     service_date,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +12,8 @@ import duckdb
 import pytest
 import yaml
 
+from extract.configfile import parse_yaml
+from extract.dbt_launch import dbt_env, run_dbt
 from replicas.arcgis import ArcGISReplica
 from replicas.server import ReplicaServer
 
@@ -43,7 +43,7 @@ def marts(tmp_path_factory):
         (config_dir / "utilities" / source.name).write_text(source.read_text())
     # Staged for the warn-severity tests: SDG&E's display label read as a constraint (texts
     # no vocabulary pattern matches), and NV Energy's LHC NULL on most rows.
-    sdge = yaml.safe_load((config_dir / "utilities" / "sdge.yaml").read_text())
+    sdge = parse_yaml((config_dir / "utilities" / "sdge.yaml").read_text())
     sdge["layers"][0]["field_map"]["LABELTEXT_LCA"] = "constraining_metric"
     (config_dir / "utilities" / "sdge.yaml").write_text(yaml.safe_dump(sdge, sort_keys=False))
     env = {"HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir)}
@@ -57,10 +57,7 @@ def marts(tmp_path_factory):
         from extract.__main__ import main
 
         assert main(["hosting-capacity", "--utility", "all"]) == 0
-    build = subprocess.run([str(BIN / "dbt"), "build", "--no-use-colors"],
-                           cwd=REPO / "dbt_project", capture_output=True, text=True,
-                           env={**os.environ, **env,
-                                "DBT_PROFILES_DIR": str(REPO / "dbt_project")}, timeout=900)
+    build = run_dbt("build", env=dbt_env(config_dir, warehouse_dir), timeout=900)
     assert build.returncode == 0, build.stdout[-3000:]
     con = duckdb.connect(str(warehouse_dir / "hosting_capacity.duckdb"), read_only=True)
     con.execute("load spatial")

@@ -1,8 +1,8 @@
 """The replica and the shipped pricing configs agree with what GridX publishes.
 
 The record, tests/gridx/gridx_published.yaml, transcribes GridX's OpenAPI descriptions and
-response samples for SCE and PG&E (grid-coordination/clj-gridx at commit 79fc975d, and seed
-001) with the place of each fact.
+response samples for SCE and PG&E (grid-coordination/clj-gridx at commit 79fc975d, and GridX's
+documentation page "(GET) Pricing SCE") with the place of each fact.
 """
 
 from __future__ import annotations

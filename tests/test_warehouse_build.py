@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from replica_warehouse import PROTOCOL_CONFIGS, STALE_UTILITY, UTILITIES, dbt_env
+from replica_warehouse import PROTOCOL_CONFIGS, STALE_UTILITY, UTILITIES
 
-from extract.config import load_config_file
+from extract.arcgis.config import load_config_file
+from extract.dbt_launch import dbt_env, run_dbt
 from extract.numbers import parse_number
 from replicas.arcgis import fixture_features
 from replicas.bench import FULL_SCAN_IN_BBOX, FULL_SCAN_NEARBY, FULL_SCAN_SITES
@@ -280,9 +281,7 @@ def test_readme_examples_run_as_written_in_the_duckdb_cli(built, example):
 
 def test_source_freshness_passes_on_a_fresh_extract(built):
     config_dir, warehouse_dir = built
-    result = subprocess.run([str(BIN / "dbt"), "source", "freshness", "--no-use-colors"],
-                            cwd=REPO / "dbt_project", env=dbt_env(config_dir, warehouse_dir),
-                            capture_output=True, text=True, timeout=300)
+    result = run_dbt("source", "freshness", env=dbt_env(config_dir, warehouse_dir), timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "PASS freshness of raw_arcgis.ingestion_runs" in result.stdout
 
@@ -291,9 +290,7 @@ def test_docs_describe_every_mart_and_every_mart_column(built):
     import json
 
     config_dir, warehouse_dir = built
-    result = subprocess.run([str(BIN / "dbt"), "docs", "generate", "--no-use-colors"],
-                            cwd=REPO / "dbt_project", env=dbt_env(config_dir, warehouse_dir),
-                            capture_output=True, text=True, timeout=300)
+    result = run_dbt("docs", "generate", env=dbt_env(config_dir, warehouse_dir), timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     target = REPO / "dbt_project" / "target"
     manifest = json.loads((target / "manifest.json").read_text())

@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.config import InvalidConfigs, load_configs_for_build
+from extract.arcgis.config import InvalidConfigs, load_configs_for_build
+from extract.dbt_launch import launch_dbt, run_dbt
 from replicas.arcgis.catalog import PHI_URL
-from tests.test_atomicity import BIN, REPO, child_env, extract_in_child
+from tests.test_atomicity import REPO, child_env, extract_in_child
 
 ACE, DPL = (PHI_URL, 4), (PHI_URL, 2)
 ACE_FEATURES, DPL_FEATURES = 1562, 1843
@@ -93,9 +94,8 @@ def test_dbt_build_waits_for_the_writer_holding_the_warehouse_and_then_builds(wo
          "    print('held', flush=True); sys.stdin.readline()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
-    build = subprocess.Popen([str(BIN / "dbt"), "build", "--no-use-colors"],
-                             cwd=REPO / "dbt_project", env=child_env(world),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    build = launch_dbt("build", env=child_env(world), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
     output = []
     for line in build.stdout:
         output.append(line)
@@ -176,9 +176,7 @@ def dbt(world, *args: str, config_dir: Path | None = None,
         environment.pop("HC_CONFIG_DIR")
     else:
         environment["HC_CONFIG_DIR"] = str(config_dir)
-    return subprocess.run([str(BIN / "dbt"), *args, "--no-use-colors"],
-                          cwd=REPO / "dbt_project", env=environment, capture_output=True,
-                          text=True, timeout=600)
+    return run_dbt(*args, env=environment, timeout=600)
 
 
 def test_dbt_run_from_dbt_project_without_settings_reads_the_repo_configs(world):

@@ -1,6 +1,6 @@
 {#- The canonical fields of the contract, grouped by how their text is parsed.
-    extract/config.py CANONICAL_FIELDS lists the same names; tests/test_dbt_project.py
-    checks the two agree. -#}
+    extract/arcgis/config.py CANONICAL_FIELDS lists the same names;
+    tests/unit/test_rule_ties.py checks the two agree. -#}
 {% macro canonical_text_fields() %}
     {{ return(['feeder_id_external', 'feeder_name', 'substation_name', 'constraining_metric',
                'phase_config']) }}

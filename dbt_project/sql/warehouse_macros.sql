@@ -54,7 +54,7 @@ create or replace macro hc_in_bbox(min_lon, min_lat, max_lon, max_lat) as table
         and records.bbox_max_lat >= min_lat and records.bbox_min_lat <= max_lat
         and st_intersects(records.geom, st_makeenvelope(min_lon, min_lat, max_lon, max_lat));
 
--- Seed 000's siting route: segments in the box whose generation hosting capacity covers the
+-- The siting question: segments in the box whose generation hosting capacity covers the
 -- project's nameplate (kW), with whether the data is stale and whether the project is above
 -- the 500 kW threshold where SCE asks for a pre-application report.
 create or replace macro hc_sites_for_project(nameplate_kw, min_lon, min_lat, max_lon, max_lat)

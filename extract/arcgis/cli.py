@@ -9,8 +9,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from extract import settings
+from extract.arcgis.config import (
+    DATA_SOURCE_TYPES,
+    UtilityConfig,
+    load_utility_configs,
+)
 from extract.arcgis.runs import latest_successful_runs
-from extract.config import DATA_SOURCE_TYPES, ConfigProblem, UtilityConfig, load_utility_configs
+from extract.configfile import ConfigProblem
 from extract.http import FetchError, HostLimiter
 
 
@@ -124,7 +129,7 @@ def list_utilities(configs: list[UtilityConfig]) -> int:
 
 
 def discover_utility(configs: list[UtilityConfig], code: str) -> int:
-    from extract.discovery import discover
+    from extract.arcgis.discovery_report import discover
     from extract.http import HttpClient
 
     config = next((c for c in configs if c.utility_code == code), None)

@@ -38,14 +38,11 @@ class IncompleteLayerError(LayerError):
 @dataclass(frozen=True)
 class LayerMetadata:
     url: str
-    name: str
     object_id_field: str
     fields: list[dict]
-    geometry_type: str | None
     max_record_count: int | None
     supports_pagination: bool
     last_edit_date: datetime | None
-    supported_query_formats: str = ""
 
     @property
     def field_names(self) -> list[str]:
@@ -114,16 +111,13 @@ def fetch_layer_metadata(client: HttpClient, layer_url: str, base_params: dict) 
     editing = info.get("editingInfo") or {}
     return LayerMetadata(
         url=layer_url,
-        name=info.get("name", ""),
         object_id_field=oid_field,
         fields=fields,
-        geometry_type=info.get("geometryType"),
         max_record_count=info.get("maxRecordCount") or info.get("standardMaxRecordCount"),
         supports_pagination=bool(info.get("supportsPagination")
                                  or advanced.get("supportsPagination")),
         last_edit_date=_epoch_ms_to_datetime(
             editing.get("dataLastEditDate") or editing.get("lastEditDate")),
-        supported_query_formats=info.get("supportedQueryFormats", ""),
     )
 
 

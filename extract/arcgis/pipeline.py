@@ -1,5 +1,8 @@
 """One utility's extract: its features as one dlt load, then its run record.
 
+The dlt source `arcgis_utility` (resource `features`) and `arcgis_runs` (resource
+`ingestion_runs`) are declared as dlt's verified sources are; this module runs them.
+
 Each run appends rows tagged with its run id; dbt reads only the rows of a utility's latest
 successful run. The success record is written only once the features are loaded and counted,
 and older rows are pruned after that. So a failed or killed run never replaces, truncates or
@@ -13,7 +16,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +33,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from extract import settings
+from extract.arcgis.config import LayerConfig, UtilityConfig
 from extract.arcgis.layer import (
     LayerError,
     LayerMetadata,
@@ -38,9 +42,8 @@ from extract.arcgis.layer import (
     fetch_layer_metadata,
 )
 from extract.arcgis.runs import RUN_COLUMNS, RUNS_TABLE, RunRecord
+from extract.arcgis.service_url import resolve_service_url
 from extract.arcgis.values import UnparseableCounter
-from extract.config import LayerConfig, UtilityConfig
-from extract.discovery import resolve_service_url
 from extract.faultpoints import maybe_die
 from extract.http import FetchError, HostLimiter, HttpClient, redact
 from extract.jsontext import non_finite_as_null, number_as_written
@@ -89,10 +92,11 @@ def make_pipeline(utility_code: str) -> dlt.Pipeline:
 
 
 def auth_params(utility: UtilityConfig) -> dict:
-    """ArcGIS takes tokens as the `token` parameter; the value comes from the environment."""
+    """ArcGIS takes tokens as the `token` parameter. The value is a dlt secret named by the
+    config's auth_token_env: that environment variable, or the same key in .dlt/secrets.toml."""
     if not utility.auth_token_env:
         return {}
-    token = os.environ.get(utility.auth_token_env, "").strip()
+    token = str(dlt.secrets.get(utility.auth_token_env) or "").strip()
     if not token:
         raise UtilityRunError(f"{utility.utility_code}: set the environment variable "
                               f"{utility.auth_token_env} to the service's token")
@@ -186,9 +190,37 @@ def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: Ht
     run.unparseable_values = counter.as_dict()
 
 
-def features_resource(rows: Iterator) -> dlt.sources.DltResource:
-    return dlt.resource(rows, name=FEATURES_TABLE, write_disposition="append",
-                        columns=FEATURE_COLUMNS)
+@dlt.resource(name=FEATURES_TABLE, write_disposition="append", columns=FEATURE_COLUMNS)
+def features(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
+             params: dict, run: RunRecord) -> Iterator[pa.Table]:
+    """raw_arcgis.features: every feature of the planned layers, appended under the run id."""
+    yield from feature_rows(utility, planned, client, params, run)
+
+
+@dlt.resource(name=RUNS_TABLE, write_disposition="append", columns=RUN_COLUMNS)
+def ingestion_runs(runs: tuple[RunRecord, ...]) -> Iterator[list[dict]]:
+    """raw_arcgis.ingestion_runs: one record per utility run."""
+    yield [run.as_row() for run in runs]
+
+
+@dlt.source
+def arcgis_utility(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
+                   params: dict, run: RunRecord) -> dlt.sources.DltResource:
+    """One utility's ArcGIS layers, read page by page."""
+    return features(utility, planned, client, params, run)
+
+
+@dlt.source
+def arcgis_runs(runs: tuple[RunRecord, ...]) -> dlt.sources.DltResource:
+    """Run records, written alone: never touching features."""
+    return ingestion_runs(runs)
+
+
+def named_like(pipeline: dlt.Pipeline, source: Callable[..., dlt.sources.DltSource]
+               ) -> Callable[..., dlt.sources.DltSource]:
+    """`source` named after the pipeline, so that its schema stays the pipeline's own
+    (arcgis_<utility>), as when the extractor loaded bare resources."""
+    return source.with_args(name=pipeline.pipeline_name)
 
 
 class _ArrowJsonHintNotice(logging.Filter):
@@ -211,8 +243,7 @@ def load_pending(pipeline: dlt.Pipeline, what: str) -> None:
 def record_run_only(pipeline: dlt.Pipeline, *runs: RunRecord) -> None:
     """Write run records alone, never touching features."""
     with _LOAD_LOCK:
-        pipeline.extract(dlt.resource([run.as_row() for run in runs], name=RUNS_TABLE,
-                                      columns=RUN_COLUMNS, write_disposition="append"))
+        pipeline.extract(named_like(pipeline, arcgis_runs)(runs))
         pipeline.normalize()
         load_pending(pipeline, f"recording runs of {', '.join(r.utility_code for r in runs)}")
 
@@ -296,8 +327,8 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             if not force and previous_fingerprints == run.layer_fingerprints:
                 return run.finish("skipped_unchanged")  # recorded with the others, in one load
             pipeline = make_pipeline(utility.utility_code)
-            resource = features_resource(feature_rows(utility, planned, client, params, run))
-            pipeline.extract(resource, loader_file_format="parquet")
+            source = named_like(pipeline, arcgis_utility)(utility, planned, client, params, run)
+            pipeline.extract(source, loader_file_format="parquet")
             shorts = short_layers(run, previous_counts or {})
             if shorts and strict:
                 raise UtilityRunError(f"{utility.utility_code}: {'; '.join(shorts)}; refused "

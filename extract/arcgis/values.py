@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from extract.config import CAPACITY_FIELDS
+from extract.arcgis.config import CAPACITY_FIELDS
 from extract.numbers import is_unparseable
 
 NUMERIC_CANONICAL_FIELDS = (*CAPACITY_FIELDS, "voltage_kv")

@@ -1,6 +1,7 @@
 """Pricing configs (`configs/pricing/*.yaml`): which GridX prices to extract and how politely.
 
-Every problem is reported as (file, key, why), like the utility configs, so that
+`PricingFile` declares the keys (pydantic, unknown keys refused); every problem of a file is
+reported at once as (file, key, why), like the utility configs, so that
 `python -m extract validate-configs` lists them all in one pass.
 """
 
@@ -12,9 +13,9 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from extract.config import ConfigError, ConfigProblem, check_url
+from extract.configfile import ConfigProblem, check_url, read_yaml, validation_problems
 
 # GridX documents that prices exist from this day on; nothing earlier can be requested.
 EARLIEST_PRICE_DATE = date(2024, 6, 1)
@@ -22,14 +23,6 @@ EARLIEST_PRICE_DATE = date(2024, 6, 1)
 MAX_WINDOW_DAYS = 14
 MAX_CONCURRENCY = 8
 
-REQUIRED_KEYS = (
-    "base_url", "utility", "program", "market", "rate_names", "representative_circuits",
-    "history_start",
-)  # fmt: skip
-OPTIONAL_KEYS = (
-    "lookback_days", "window_days", "max_concurrency", "timezone", "publish_time", "cca",
-    "notes", "evidence",
-)  # fmt: skip
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'()/-]*$")
 PUBLISH_TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -67,124 +60,172 @@ class PricingConfig:
         return ZoneInfo(self.timezone)
 
 
-def _names(value: object, key: str, problems: list[str]) -> tuple[str, ...]:
+def _names(value: object, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        problems.append(f"{key}: must be a non-empty list of names")
-        return ()
-    names = []
+        raise ValueError("must be a non-empty list of names")
+    names, problems = [], []
     for item in value:
         if isinstance(item, int | float) and not isinstance(item, bool):
-            problems.append(f"{key}: {item!r} was read as a number; quote it (e.g. "
+            problems.append(f"{item!r} was read as a number; quote it (e.g. "
                             "'013532223') so that it stays text with its leading zeros")
         elif not isinstance(item, str) or not NAME_PATTERN.match(item) or item != item.strip():
-            problems.append(f"{key}: {item!r} is not a plain name (letters, digits, spaces, "
-                            "-._&'()/)")
+            problems.append(f"{item!r} is not a plain name (letters, digits, spaces, -._&'()/)")
         elif item in names:
-            problems.append(f"{key}: {item!r} is listed twice")
+            problems.append(f"{item!r} is listed twice")
         else:
             names.append(item)
+    if problems:
+        raise ValueError("; ".join(problems))
     return tuple(names)
 
 
-def _text(data: dict, key: str, problems: list[str]) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not NAME_PATTERN.match(value):
-        problems.append(f"{key}: must be a plain non-empty name, got {value!r}")
-        return ""
-    return value
-
-
-def _integer(data: dict, key: str, default: int | None, low: int, high: int | None,
-             problems: list[str]) -> int | None:
-    value = data.get(key, default)
-    if value is None and default is None:
-        return None
+def _integer(value: object, low: int, high: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (
             high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f">= {low}"
-        problems.append(f"{key}: must be an integer {bound}, got {value!r}")
-        return default
+        raise ValueError(f"must be an integer {bound}, got {value!r}")
     return value
+
+
+class PricingFile(BaseModel):
+    """The keys of one pricing YAML file and the rule for each; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str
+    utility: str
+    program: str
+    market: str
+    rate_names: tuple[str, ...]
+    representative_circuits: tuple[str, ...]
+    history_start: date
+    lookback_days: int | None = None
+    window_days: int = MAX_WINDOW_DAYS
+    max_concurrency: int = 4
+    timezone: str = "America/Los_Angeles"
+    publish_time: time = time(18, 15)
+    cca: str | None = None
+    notes: str | None = None
+    evidence: dict[str, str] = {}
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _base_url(cls, value: object) -> object:
+        if why := check_url(value):
+            raise ValueError(why)
+        if value.rstrip("/").lower().endswith("/getpricing"):
+            raise ValueError("give the base (e.g. https://pe-api.gridx.com/stage); "
+                             "/v1/getPricing is appended")
+        return value
+
+    @field_validator("utility", "program", "market", mode="before")
+    @classmethod
+    def _plain_name(cls, value: object) -> object:
+        if not isinstance(value, str) or not NAME_PATTERN.match(value):
+            raise ValueError(f"must be a plain non-empty name, got {value!r}")
+        return value
+
+    @field_validator("rate_names", "representative_circuits", mode="before")
+    @classmethod
+    def _name_list(cls, value: object, info: ValidationInfo) -> tuple[str, ...]:
+        return _names(value, info.field_name)
+
+    @field_validator("history_start", mode="before")
+    @classmethod
+    def _history_start(cls, value: object) -> date:
+        if not isinstance(value, date):
+            raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}")
+        if value < EARLIEST_PRICE_DATE:
+            raise ValueError(f"{value} is before {EARLIEST_PRICE_DATE}, the first day GridX "
+                             "has prices for")
+        return value
+
+    @field_validator("lookback_days", mode="before")
+    @classmethod
+    def _lookback(cls, value: object) -> int | None:
+        return None if value is None else _integer(value, 1, None)
+
+    @field_validator("window_days", mode="before")
+    @classmethod
+    def _window(cls, value: object) -> int:
+        return _integer(value, 1, MAX_WINDOW_DAYS)
+
+    @field_validator("max_concurrency", mode="before")
+    @classmethod
+    def _concurrency(cls, value: object) -> int:
+        return _integer(value, 1, MAX_CONCURRENCY)
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: object) -> str:
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Pacific" is a directory
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Los_Angeles)"
+                             ) from None
+        return str(value)
+
+    @field_validator("publish_time", mode="before")
+    @classmethod
+    def _publish_time(cls, value: object) -> time:
+        match = PUBLISH_TIME_PATTERN.match(value) if isinstance(value, str) else None
+        if not match:
+            raise ValueError(f'must be a quoted local time "HH:MM", got {value!r}')
+        return time(int(match.group(1)), int(match.group(2)))
+
+    @field_validator("cca", mode="before")
+    @classmethod
+    def _cca(cls, value: object) -> object:
+        if value is not None and not (isinstance(value, str) and NAME_PATTERN.match(value)):
+            raise ValueError(f"must be a plain name, got {value!r}")
+        return value
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        return value
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _evidence(cls, value: object) -> object:
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.strip()
+                for k, v in value.items()):
+            raise ValueError("must map each fact (e.g. rate_names) to the non-empty text of "
+                             "where it is published (repository, commit, path)")
+        return value
+
+
+KNOWN_KEYS = tuple(PricingFile.model_fields)
 
 
 def parse_pricing_config(data: object, path: Path) -> tuple[PricingConfig | None,
                                                             list[ConfigProblem]]:
     """The config in `data` (read from `path`) and every problem found in it."""
-    found: list[str] = []
     if not isinstance(data, dict):
         return None, [ConfigProblem(str(path), "(file)",
                                     "must be a YAML mapping of keys to values")]
-    for key in sorted(set(data) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS), key=str):
-        found.append(f"{key}: unknown key (typo?); known keys: "
-                     f"{', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}")
-    for key in REQUIRED_KEYS:
-        if key not in data:
-            found.append(f"{key}: missing required key")
-    base_url = data.get("base_url")
-    if "base_url" in data and (why := check_url(base_url)):
-        found.append(f"base_url: {why}")
-    elif isinstance(base_url, str) and base_url.rstrip("/").lower().endswith("/getpricing"):
-        found.append("base_url: give the base (e.g. https://pe-api.gridx.com/stage); "
-                     "/v1/getPricing is appended")
-    utility = _text(data, "utility", found) if "utility" in data else ""
-    program = _text(data, "program", found) if "program" in data else ""
-    market = _text(data, "market", found) if "market" in data else ""
-    rates = _names(data.get("rate_names"), "rate_names", found) if "rate_names" in data else ()
-    circuits = (_names(data.get("representative_circuits"), "representative_circuits", found)
-                if "representative_circuits" in data else ())
-    history_start = data.get("history_start", EARLIEST_PRICE_DATE)
-    if not isinstance(history_start, date):
-        found.append(f"history_start: must be a date YYYY-MM-DD, got {history_start!r}")
-        history_start = EARLIEST_PRICE_DATE
-    elif history_start < EARLIEST_PRICE_DATE:
-        found.append(f"history_start: {history_start} is before {EARLIEST_PRICE_DATE}, the "
-                     "first day GridX has prices for")
-    lookback = _integer(data, "lookback_days", None, 1, None, found)
-    window_days = _integer(data, "window_days", MAX_WINDOW_DAYS, 1, MAX_WINDOW_DAYS, found)
-    concurrency = _integer(data, "max_concurrency", 4, 1, MAX_CONCURRENCY, found)
-    zone = data.get("timezone", "America/Los_Angeles")
     try:
-        ZoneInfo(str(zone))
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Pacific" is a directory
-        found.append(f"timezone: {zone!r} is not an IANA time zone (e.g. America/Los_Angeles)")
-        zone = "America/Los_Angeles"
-    publish = data.get("publish_time", "18:15")
-    match = PUBLISH_TIME_PATTERN.match(publish) if isinstance(publish, str) else None
-    if not match:
-        found.append(f"publish_time: must be a quoted local time \"HH:MM\", got {publish!r}")
-    cca = data.get("cca")
-    if cca is not None and not (isinstance(cca, str) and NAME_PATTERN.match(cca)):
-        found.append(f"cca: must be a plain name, got {cca!r}")
-    if "notes" in data and not isinstance(data["notes"], str):
-        found.append("notes: must be text")
-    evidence = data.get("evidence", {})
-    if not isinstance(evidence, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip()
-            for k, v in evidence.items()):
-        found.append("evidence: must map each fact (e.g. rate_names) to the non-empty text "
-                     "of where it is published (repository, commit, path)")
-        evidence = {}
-    problems = [ConfigProblem(str(path), *line.split(": ", 1)) for line in found]
-    if problems:
-        return None, problems
+        parsed = PricingFile.model_validate(data)
+    except ValidationError as error:
+        return None, validation_problems(error, path, KNOWN_KEYS)
     return PricingConfig(
-        source_file=path, base_url=base_url, utility=utility, program=program, market=market,
-        rate_names=rates, representative_circuits=circuits, history_start=history_start,
-        lookback_days=lookback, window_days=window_days, max_concurrency=concurrency,
-        timezone=str(zone), publish_time=time(int(match.group(1)), int(match.group(2))),
-        cca=cca, evidence=tuple((str(k), str(v)) for k, v in evidence.items()),
+        source_file=path, base_url=parsed.base_url, utility=parsed.utility,
+        program=parsed.program, market=parsed.market, rate_names=parsed.rate_names,
+        representative_circuits=parsed.representative_circuits,
+        history_start=parsed.history_start, lookback_days=parsed.lookback_days,
+        window_days=parsed.window_days, max_concurrency=parsed.max_concurrency,
+        timezone=parsed.timezone, publish_time=parsed.publish_time, cca=parsed.cca,
+        evidence=tuple(parsed.evidence.items()),
     ), []
 
 
 def load_pricing_config_file(path: Path) -> tuple[PricingConfig | None, list[ConfigProblem]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        return None, [ConfigProblem(str(path), where, f"not valid YAML: {error}")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [ConfigProblem(str(path), "(file)", f"cannot read: {error}")]
+    data, problems = read_yaml(path)
+    if problems:
+        return None, problems
     return parse_pricing_config(data, path)
 
 
@@ -217,10 +258,3 @@ def validate_pricing_configs(config_dir: Path) -> list[ConfigProblem]:
     """Every problem in configs/pricing/*.yaml, as (file, key, why); empty when all is well."""
     return load_pricing_configs(config_dir)[1]
 
-
-def valid_pricing_configs(config_dir: Path) -> list[PricingConfig]:
-    """Configs for extraction: refuses to go on if any pricing config has a problem."""
-    configs, problems = load_pricing_configs(config_dir)
-    if problems:
-        raise ConfigError(problems)
-    return configs

@@ -72,7 +72,6 @@ class PricingRun:
     circuits: tuple[str, ...]
     start: date
     end: date
-    windows_planned: int = 0
     windows_skipped: int = 0
     results: list[WindowResult] = field(default_factory=list)
     load_error: str | None = None
@@ -117,13 +116,21 @@ def make_pipeline() -> dlt.Pipeline:
     )
 
 
-def prices_resource(rows: Iterator[list[dict]]) -> dlt.sources.DltResource:
-    return dlt.resource(
-        rows, name=PRICES_TABLE, write_disposition="merge", primary_key=list(PRICE_KEY),
-        columns=PRICE_COLUMNS, max_table_nesting=1,
-        nested_hints={COMPONENTS_FIELD: {"columns": {
-            name: {"name": name, **hints} for name, hints in COMPONENT_COLUMNS.items()}}},
-    )
+@dlt.resource(
+    name=PRICES_TABLE, write_disposition="merge", primary_key=list(PRICE_KEY),
+    columns=PRICE_COLUMNS, max_table_nesting=1,
+    nested_hints={COMPONENTS_FIELD: {"columns": {
+        name: {"name": name, **hints} for name, hints in COMPONENT_COLUMNS.items()}}},
+)
+def prices(rows: Iterator[list[dict]]) -> Iterator[list[dict]]:
+    """raw_gridx.prices (and prices__components): merged on the series and the instant."""
+    yield from rows
+
+
+@dlt.source(name=PIPELINE_NAME)
+def gridx_pricing(rows: Iterator[list[dict]]) -> dlt.sources.DltResource:
+    """One pricing config's windows, fetched concurrently, as one dlt source."""
+    return prices(rows)
 
 
 def upgrade_raw_tables(pipeline: dlt.Pipeline) -> None:
@@ -194,7 +201,6 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
         return run
     windows, run.windows_skipped = plan_windows(config, run.rates, run.circuits, run.start,
                                                 run.end, done, force=force)
-    run.windows_planned = len(windows)
     if windows:
         until = published_until(config, now)
         with HttpClient(limiter=HostLimiter(polite_concurrency(config))) as client:
@@ -202,7 +208,7 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
             try:
                 # Parquet loads several times faster than INSERT statements; Decimal values
                 # travel as decimal128(12, 6), exact.
-                pipeline.extract(prices_resource(rows), loader_file_format="parquet")
+                pipeline.extract(gridx_pricing(rows), loader_file_format="parquet")
                 pipeline.normalize()
                 # a reader holding the file delays the load; dlt keeps the package pending
                 retry_while_file_locked(lambda: pipeline.load(raise_on_failed_jobs=True),

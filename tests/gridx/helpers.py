@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import yaml
 
+from extract.configfile import parse_yaml
+from extract.dbt_launch import dbt_env, run_dbt
 from replicas.gridx import ZONE, GridXReplica
 from replicas.server import ReplicaServer
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = ROOT / "dbt_project"
 SHIPPED_CONFIG = ROOT / "configs" / "pricing" / "sce.yaml"
 SHIPPED_PGE_CONFIG = ROOT / "configs" / "pricing" / "pge.yaml"
-PUBLISHED = yaml.safe_load((Path(__file__).with_name("gridx_published.yaml")).read_text())
+PUBLISHED = parse_yaml((Path(__file__).with_name("gridx_published.yaml")).read_text())
 GRIDX_MODELS = "+dynamic_price_daily_summaries +dynamic_price_components"
 
 
@@ -29,7 +29,7 @@ def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) 
 
 def write_pricing_config(config_dir: Path, name: str = "sce", **overrides: object) -> Path:
     """configs/pricing/<name>.yaml in `config_dir`: the shipped config with `overrides`."""
-    data = yaml.safe_load((ROOT / "configs" / "pricing" / f"{name}.yaml").read_text())
+    data = parse_yaml((ROOT / "configs" / "pricing" / f"{name}.yaml").read_text())
     data.update(overrides)
     for key in [k for k, v in data.items() if v is None]:
         del data[key]
@@ -71,10 +71,6 @@ def query(warehouse_dir: Path, sql: str, params: list | None = None) -> list[tup
 def run_dbt_build(warehouse_dir: Path, work_dir: Path) -> subprocess.CompletedProcess:
     """`dbt build` of the GridX models and their tests only, into `warehouse_dir`."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HC_WAREHOUSE_DIR": str(warehouse_dir),
-           "DBT_PROFILES_DIR": str(DBT_DIR), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run(
-        [str(dbt), "build", "--select", *GRIDX_MODELS.split(),
-         "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return run_dbt("build", "--select", *GRIDX_MODELS.split(),
+                   "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+                   env=dbt_env(warehouse_dir=warehouse_dir), timeout=300)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from extract.arcgis.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
 from extract.arcgis.layer import LayerReader, fetch_layer_metadata
-from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
-from extract.discovery import resolve_service_url
+from extract.arcgis.service_url import resolve_service_url
 from extract.http import HttpClient
 from extract.numbers import parse_number
 from replicas.arcgis import ArcGISReplica, fixture_features

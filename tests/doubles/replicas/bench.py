@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from extract.dbt_launch import dbt_env, launch_dbt
 from replicas.arcgis import ArcGISReplica
 from replicas.arcgis.catalog import BENCH_URL, bench_service
 from replicas.server import ReplicaServer
@@ -67,6 +68,12 @@ def measured(command: list[str], env: dict, cwd: Path = REPO) -> tuple[float, fl
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
+    return waited(process, started)
+
+
+def waited(process: subprocess.Popen, started: float) -> tuple[float, float, str]:
+    """(wall seconds since `started`, peak RSS MB, output) of a child writing to a pipe."""
+    command = process.args
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -180,8 +187,9 @@ HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__features",
 
 def dbt(args: list[str], env: dict) -> tuple[float, float]:
     """(wall seconds, seconds dbt reports for running the nodes, without its start-up)."""
-    wall, _, output = measured([str(BIN / "dbt"), *args, "--no-use-colors"], env,
-                               cwd=REPO / "dbt_project")
+    started = time.monotonic()
+    wall, _, output = waited(launch_dbt(*args, env=dbt_env(base=env), stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True), started)
     finished = re.search(r"Finished running .* in .*\(([0-9.]+)s\)", output)
     return wall, float(finished.group(1)) if finished else wall
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from extract import settings
+from extract.dbt_launch import dbt_env, run_dbt
 from hcmap.serve import DEFAULT_PORT
 from replicas.server import ReplicaServer
 
@@ -79,13 +80,14 @@ UTILITIES_ON_ONE_DAY = """
 def run_demo() -> int:
     started = time.monotonic()
     python = sys.executable
-    dbt = str(Path(python).with_name("dbt"))
     with ReplicaServer() as server:
         env = {**os.environ, "HC_REPLICA_URL": server.url}
         print(f"replicas serving on {server.url}", flush=True)
         extract_status = run_step("extract", [python, "-m", "extract", "all"], env)
     build_env = {k: v for k, v in env.items() if k != "HC_REPLICA_URL"}
-    build_status = run_step("dbt build", [dbt, "build"], build_env, cwd=REPO / "dbt_project")
+    print("\n== dbt build", flush=True)
+    build_status = run_dbt("build", env=dbt_env(base=build_env), capture=False,
+                           colors=True).returncode
     map_status = run_step("map", [python, "-m", "hcmap", "build"], build_env)
     print("\n== summary")
     marts_file = settings.warehouse_dir() / "marts.duckdb"

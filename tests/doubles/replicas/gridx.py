@@ -6,7 +6,7 @@ Built from what GridX publishes, never from our configs:
   `sce/openapi.yaml` + `sce/examples/sce-pricing-response-sample.json` (SCE) and
   `pge/openapi.yaml` + `pge/examples/pge-pricing-response-sample.json` (PG&E). They are
   "derived from the GridX developer documentation" (its ORIGIN.md).
-- Seed 001, GridX's page "(GET) Pricing SCE": the 204 messages, the two-week advice, the
+- GridX's documentation page "(GET) Pricing SCE": the 204 messages, the two-week advice, the
   ~6 PM publication.
 The facts are transcribed, with the place of each, in tests/gridx/gridx_published.yaml, and
 tests/test_gridx_published.py ties this module's lists and answers to that record.

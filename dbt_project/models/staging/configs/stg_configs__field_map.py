@@ -3,7 +3,7 @@
 import pyarrow as pa
 
 from extract import settings
-from extract.config import load_configs_for_build
+from extract.arcgis.config import load_configs_for_build
 
 
 def model(dbt, session):

@@ -7,7 +7,7 @@ data passed to json_extract_string, never as SQL text, so no field name can inje
 import pyarrow as pa
 
 from extract import settings
-from extract.config import CANONICAL_FIELDS, CAPACITY_FIELDS, load_configs_for_build
+from extract.arcgis.config import CANONICAL_FIELDS, CAPACITY_FIELDS, load_configs_for_build
 
 
 def json_pointer(field_name: str) -> str:

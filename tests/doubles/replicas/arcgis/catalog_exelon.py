@@ -31,7 +31,6 @@ COMED_NAME = "ComEd_PV_Hosting_Capacity_{quarter}"
 COMED_QUARTERS = (("SEP2026", 1100, "2026-09-21T15:10:00"),
                   ("JUN2026", 1040, "2026-06-24T14:35:00"),
                   ("MAR2026", 1010, "2026-03-19T16:05:00"))
-COMED_NEWEST_URL = f"{EXELON_ROOT}/{COMED_NAME.format(quarter='SEP2026')}/FeatureServer"
 
 
 def comed_url(quarter: str) -> str:

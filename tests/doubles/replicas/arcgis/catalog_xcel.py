@@ -23,8 +23,6 @@ NSP_SERVICES = (("NSP_HCA_Popup_Layer_October_2026", 1000, "2026-10-06T19:00:00"
                 ("NSPM_may2025_popUps", 120, "2025-05-22T16:00:00"))
 PSCO_SERVICES = (("PSCO_GEN_Popup_Layer_Sept_2026", 850, "2026-09-14T20:00:00"),
                  ("PSCO_GEN_Popup_Layer_Feb_2026", 790, "2026-02-17T20:00:00"))
-NSP_NEWEST_URL = f"{XCEL_ROOT}/{NSP_SERVICES[0][0]}/FeatureServer"
-PSCO_NEWEST_URL = f"{XCEL_ROOT}/{PSCO_SERVICES[0][0]}/FeatureServer"
 
 XCEL_CONSTRAINTS = (("Thermal", 28), ("Primary Over-Voltage", 14), ("Voltage Deviation", 12),
                     ("Regulator Deviation", 4), ("Breaker Reach", 5),

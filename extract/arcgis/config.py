@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import yaml
+from extract.configfile import ConfigProblem, check_url, is_config_file, read_yaml
 
 CANONICAL_FIELDS = (
     "feeder_id_external", "feeder_name", "substation_name",
@@ -61,7 +60,6 @@ STATE_PATTERN = re.compile(r"^[A-Z]{2}$")
 SERVICE_URL_PATTERN = re.compile(r"/rest/services/.+/(FeatureServer|MapServer)/?$")
 QUARTERLY_PLACEHOLDERS = ("{month}", "{year}")
 ENV_NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -171,44 +169,8 @@ class UtilityConfig:
         return None
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    file: str
-    key: str
-    why: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.why}"
-
-
-class ConfigError(Exception):
-    def __init__(self, problems: list[ConfigProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
 def first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
-
-
-def check_url(url: object) -> str | None:
-    """Why `url` is not acceptable, or None. Plain http only for local replicas."""
-    if not isinstance(url, str) or not url:
-        return "must be a non-empty URL string"
-    if url != url.strip() or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return f"{url!r} contains spaces or control characters"
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        return "must not embed credentials; name a token variable in auth_token_env"
-    if parts.query or parts.fragment:
-        return "must not carry a query string or fragment (tokens go in auth_token_env)"
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
-        return None
-    if parts.scheme == "http":
-        return f"plain http is only accepted for {', '.join(LOCAL_HOSTS)}; use https"
-    return f"not an http(s) URL: {url!r}"
 
 
 def check_source_field_name(name: object) -> str | None:
@@ -663,37 +625,11 @@ def _parse_layers(check: _Checker, data: dict) -> list[LayerConfig]:
     return [_parse_layer(check, {}, data, "")]
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys silently: a field_map line would vanish."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool):
-                continue  # unhashable keys are reported by the checks that follow
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_config_file(path: Path) -> tuple[UtilityConfig | None, list[ConfigProblem]]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # a SafeLoader
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        why = " ".join(str(error).split())
-        return None, [ConfigProblem(str(path), where, f"not valid YAML: {why}")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [ConfigProblem(str(path), "(file)", f"cannot read: {error}")]
+    data, problems = read_yaml(path)
+    if problems:
+        return None, problems
     return parse_config(data, path)
-
-
-def is_config_file(path: Path) -> bool:
-    return path.is_file() and path.suffix in (".yaml", ".yml")
 
 
 def load_utility_configs(config_dir: Path) -> tuple[list[UtilityConfig], list[ConfigProblem]]:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extract.config import ConfigProblem, load_config_file
+from extract.arcgis.config import load_config_file
+from extract.configfile import ConfigProblem
 from extract.validate import validate_all_configs
 
-REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+REPO_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SERVICE = "https://services.example.com/ORG/arcgis/rest/services/HC/FeatureServer"
 
 

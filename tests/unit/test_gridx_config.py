@@ -105,3 +105,22 @@ def test_local_replica_urls_are_accepted_and_a_missing_directory_is_a_problem(tm
     assert validate_pricing_configs(tmp_path) == []
     (problem,) = validate_pricing_configs(tmp_path / "nowhere")
     assert problem.key == "(dir)"
+
+
+def test_a_key_given_twice_in_a_pricing_config_is_refused_not_silently_dropped(tmp_path):
+    path = write_pricing_config(tmp_path, "sce")
+    path.write_text(path.read_text() + "market: RTM\n")
+    (problem,) = validate_pricing_configs(tmp_path)
+    assert problem.file == str(path) and problem.key.startswith("line ")
+    assert "duplicate key 'market'" in problem.why
+
+
+def test_every_problem_of_a_pricing_file_is_reported_in_one_pass(tmp_path):
+    path = write_pricing_config(tmp_path, utility=None, market=None, cca=7, window_days=0,
+                                rate_names=[1, "A", "A"], colour="blue")
+    problems = {p.key: p.why for p in validate_pricing_configs(tmp_path)}
+    assert set(problems) == {"utility", "market", "cca", "window_days", "rate_names", "colour"}
+    assert problems["utility"] == problems["market"] == "missing required key"
+    assert "read as a number" in problems["rate_names"] and "listed twice" in problems["rate_names"]
+    assert problems["colour"].startswith("unknown key (typo?); known keys: base_url,")
+    assert str(path) in str(validate_pricing_configs(tmp_path)[0])

@@ -1,4 +1,4 @@
-"""configs/utilities/ covers seed 002's catalog: every row in exactly one file; a utility is
+"""configs/utilities/ covers the utility catalog below: every row in exactly one file; a utility is
 supported where recorded evidence shows its public ArcGIS layer (evidence.json wins over the
 seed's catalog where the two disagree), and every other row is listed with the reason."""
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from extract.config import ARCGIS_SOURCE_TYPES, UtilityConfig, load_utility_configs
+from extract.arcgis.config import ARCGIS_SOURCE_TYPES, UtilityConfig, load_utility_configs
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
-# Seed 002, "Utility Resource Catalog": state, utility, type, access. 74 rows, 47 utilities.
+# The "Utility Resource Catalog" of the project's integration plan (DOE atlas rows): state,
+# utility, type, access. 74 rows, 47 utilities.
 CATALOG = [
     ("AZ", "Garkane Energy", "Asset Map", "Public"),
     ("CA", "PG&E", "ArcGIS FS", "Public"),
@@ -143,7 +144,7 @@ def test_every_catalog_entry_in_a_config_is_a_catalog_row(configs):
 
 
 def test_only_peco_and_aep_are_outside_the_catalog(configs):
-    # PECO is the sixth utility of seed 002's Exelon family; AEP comes from the evidence.
+    # PECO is the sixth utility of the catalog's Exelon family; AEP comes from the evidence.
     assert [c.utility_code for c in configs if not c.catalog_entries] == ["aep", "peco"]
     assert len(configs) == 50  # 47 utilities, Xcel split in two, plus PECO and AEP
 

@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass
 
 from extract import settings
-from extract.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
-from extract.discovery import (
+from extract.arcgis.config import CAPACITY_FIELDS, LayerConfig, UtilityConfig, load_utility_configs
+from extract.arcgis.service_url import (
     DiscoveryError,
     ServiceAddress,
     list_services,

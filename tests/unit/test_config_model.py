@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extract.config import parse_config
+from extract.arcgis.config import parse_config
 
 SERVICE = "https://services.example.com/ORG/arcgis/rest/services/HC/FeatureServer"
 BASE = {"utility_code": "demo", "utility_name": "Demo Power", "states": ["NJ"],
