@@ -1,6 +1,6 @@
 {#-
-    on-run-end: after a `dbt build` or `dbt run` in which every node passed and a mart was
-    built, publish warehouse/marts.duckdb (every model of the marts schema, found in the
+    on-run-end: after a `dbt build` or `dbt run` in which every node passed and every mart was
+    built (a partial selection publishes nothing: the file would mix builds), publish warehouse/marts.duckdb (every model of the marts schema, found in the
     graph: a new mart needs no edit here) and then write warehouse/exports/. The file work is
     done by SQL functions of the plugin extract/dbt_publish.py (see extract/publish.py).
     A refused (shrinking) publish fails the command and leaves both as they were.
@@ -14,12 +14,17 @@
             if node.resource_type == 'model' and node.config.schema == 'marts' %}
             {% do marts.append(node.alias or node.name) %}
         {% endfor %}
-        {% set built_marts = results | selectattr('node.resource_type', 'equalto', 'model')
-            | selectattr('node.config.schema', 'equalto', 'marts') | list %}
+        {% set built = results | selectattr('node.resource_type', 'equalto', 'model')
+            | map(attribute='node') | map(attribute='alias') | list %}
+        {% set unbuilt = marts | reject('in', built) | list %}
         {% if failed %}
             {{ log("marts.duckdb and exports not published: " ~ failed | length
                 ~ " node(s) failed or were skipped", info=True) }}
-        {% elif built_marts %}
+        {% elif unbuilt and unbuilt | length < marts | length %}
+            {{ log("marts.duckdb and exports not published: this run built "
+                ~ (marts | length - unbuilt | length) ~ " of " ~ marts | length
+                ~ " marts (not " ~ unbuilt | join(', ') ~ ")", info=True) }}
+        {% elif not unbuilt %}
             {% set allow_shrink = var('allow_shrink', false) | string | lower
                 in ('true', '1', 'yes') %}
             {% set marts_list = "['" ~ (marts | sort | join("', '")) ~ "']" %}
