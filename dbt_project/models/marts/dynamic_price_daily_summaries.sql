@@ -26,15 +26,7 @@ daily as (
         ) as max_price_interval_start_local,
         max(loaded_at) as loaded_at
     from prices
-    group by
-        utility,
-        program,
-        market,
-        cca,
-        rate_name,
-        representative_circuit_id,
-        interval_minutes,
-        interval_date_local
+    group by all
 ),
 
 final as (
