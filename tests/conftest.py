@@ -11,6 +11,7 @@ import duckdb
 import pytest
 import yaml
 
+from extract.arcgis.runs import latest_successful_runs
 from extract.configfile import parse_yaml
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.server import ReplicaServer
@@ -82,14 +83,12 @@ class ExtractWorld:
 
     def current_rows(self, code: str) -> list[tuple]:
         """(source_layer, object id, run id) of the rows dbt would read for the utility."""
+        latest = latest_successful_runs(self.warehouse_dir / "hosting_capacity.duckdb")
+        if code not in latest:
+            return []
         return self.query("""
-            select f.source_layer, f.source_object_id, f.ingestion_run_id
-            from raw_arcgis.features f
-            where f.utility_code = ? and f.ingestion_run_id = (
-                select run_id from raw_arcgis.ingestion_runs
-                where utility_code = ? and status = 'success'
-                order by completed_at desc limit 1)
-        """, code, code)
+            select source_layer, source_object_id, ingestion_run_id from raw_arcgis.features
+            where ingestion_run_id = ?""", latest[code].run_id)
 
     def runs(self, code: str) -> list[tuple]:
         return self.query("""select status, records_written, error_message, source_url

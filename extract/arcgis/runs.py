@@ -65,6 +65,7 @@ RUN_COLUMNS = {
 
 @dataclass(frozen=True)
 class LatestSuccess:
+    run_id: str
     completed_at: datetime
     records_written: int
     layer_fingerprints: dict
@@ -74,7 +75,9 @@ class LatestSuccess:
 def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
     """utility_code -> its latest successful run whose rows are all in the warehouse; empty
     when nothing was extracted yet. A success whose rows are missing is not trusted, so
-    skip-unchanged refetches that utility rather than keep it lost."""
+    skip-unchanged refetches that utility rather than keep it lost. The same rule as the
+    dbt model stg_arcgis__latest_successful_runs, tied to it by
+    tests/test_latest_successful_run_tie.py (this side runs before any build)."""
     if not warehouse_path.exists():
         return {}
     try:
@@ -98,15 +101,15 @@ def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
                     where ingestion_run_id in (select run_id from latest)
                     group by all
                 )
-                select latest.utility_code, latest.completed_at, latest.records_written,
-                       latest.layer_fingerprints, latest.layer_counts
+                select latest.utility_code, latest.run_id, latest.completed_at,
+                       latest.records_written, latest.layer_fingerprints, latest.layer_counts
                 from latest left join loaded using (run_id)
                 where coalesce(loaded.rows_loaded, 0) = latest.records_written
             """).fetchall()
     except duckdb.CatalogException:
         return {}
-    return {code: LatestSuccess(at, records, as_dict(prints), as_dict(counts))
-            for code, at, records, prints, counts in rows}
+    return {code: LatestSuccess(run_id, at, records, as_dict(prints), as_dict(counts))
+            for code, run_id, at, records, prints, counts in rows}
 
 
 def as_dict(value: object) -> dict:

@@ -20,9 +20,7 @@ latest_success as (
         utility_code,
         completed_at as last_ingested_at,
         layer_fingerprints
-    from runs
-    where status = 'success'
-    qualify row_number() over (partition by utility_code order by completed_at desc) = 1
+    from {{ ref('stg_arcgis__latest_successful_runs') }}
 ),
 
 -- The layers' lastEditDate as the servers reported it (skip-unchanged fingerprints).

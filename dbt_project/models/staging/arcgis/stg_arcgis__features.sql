@@ -1,15 +1,7 @@
 -- Current features only: those of each utility's latest successful run. Rows of runs that
 -- failed, were interrupted, or were superseded are never read.
 with latest_successful_runs as (
-    select
-        run_id,
-        utility_code,
-        completed_at
-    from {{ ref('stg_arcgis__ingestion_runs') }}
-    where status = 'success'
-    qualify row_number() over (
-        partition by utility_code order by completed_at desc
-    ) = 1
+    select * from {{ ref('stg_arcgis__latest_successful_runs') }}
 ),
 
 source as (
