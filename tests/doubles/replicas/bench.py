@@ -177,7 +177,8 @@ select 'bench', 'primary', i,
     'bench-run'
 from range({n}) as t(i);
 """
-HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__features",
+HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__latest_successful_runs",
+                 "stg_arcgis__features",
                  "int_hosting_capacity_fields_extracted", "int_constraints_canonicalized",
                  "int_hosting_capacity_records_normalized", "hosting_capacity_records",
                  "hosting_capacity_quarantine", "hosting_capacity_feeders",
@@ -244,9 +245,11 @@ def dbt_vs_raw_sql(records: int) -> Path:
     print(f"   raw SQL:   {raw_seconds:.1f} s (duckdb CLI, same compiled SQL, one script)")
     print(f"   dbt's fixed cost (a run of one tiny view): {fixed_seconds:.1f} s")
     print(f"   ratio dbt build/raw SQL: {build_seconds / raw_seconds:.2f} wall, "
-          f"{build_nodes_seconds / raw_seconds:.2f} running nodes (target <= 1.5)")
-    print(f"   ratio dbt run/raw SQL:   {run_seconds / raw_seconds:.2f} wall, "
-          f"{run_nodes_seconds / raw_seconds:.2f} running nodes")
+          f"{build_nodes_seconds / raw_seconds:.2f} running nodes (with the data tests)")
+    print(f"   node-time ratio, dbt run/raw SQL: {run_nodes_seconds / raw_seconds:.2f} "
+          "(target <= 1.2)")
+    print(f"   wall ratio, dbt run/raw SQL: {run_seconds / raw_seconds:.2f} "
+          "(target <= 1.3 at 10,000,000 records)")
     print(f"   floor for dbt on this SQL (raw + dbt's fixed cost): {floor:.2f}")
     return database
 
@@ -438,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", type=int, default=100_000)
     parser.add_argument("--page-delay", type=float, default=0.3)
     parser.add_argument("--memory-features", type=int, default=1_000_000)
-    parser.add_argument("--dbt-records", type=int, default=1_000_000)
+    parser.add_argument("--dbt-records", type=int, default=10_000_000)
     parser.add_argument("--national-records", type=int, default=10_000_000)
     parser.add_argument("--map-records", type=int, default=1_000_000)
     parser.add_argument("--map-10m", action="store_true",
