@@ -114,6 +114,8 @@ def model(dbt, session):
     dbt.ref("dynamic_price_components")
     dbt.ref("dynamic_price_daily_summaries")
     dbt.ref("hosting_capacity_quarantine")
+    dbt.ref("hosting_capacity_history")
+    dbt.ref("hosting_capacity_changes")
     session.execute("load spatial")
     session.execute(macros_sql())  # the macros in hosting_capacity.duckdb too
     final_path = warehouse_dir(session) / "marts.duckdb"
