@@ -87,3 +87,27 @@ as table
         and records.bbox_max_lat >= min_lat and records.bbox_min_lat <= max_lat
         and st_intersects(records.geom, st_makeenvelope(min_lon, min_lat, max_lon, max_lat))
     order by generation_hosting_capacity_mw desc;
+
+-- The records as they stood at the end of a day (UTC), by the data's own vintage: every
+-- version whose layer vintage (lastEditDate, or load time where the layer has none) began
+-- by then and had not yet been replaced. `hc_as_of(current_date)` gives the current records.
+create or replace macro hc_as_of(as_of_date) as table
+    select history.*
+    from {marts}.hosting_capacity_history as history
+    where
+        history.valid_from < cast(as_of_date as date) + interval 1 day
+        and (
+            history.valid_to is null
+            or history.valid_to >= cast(as_of_date as date) + interval 1 day
+        );
+
+-- One feeder's vintages, oldest first (generation before load where it has both): its
+-- figures before and after each refresh of its utility, the deltas, segments added and
+-- removed, and what changed.
+create or replace macro hc_feeder_history(utility, feeder_id) as table
+    select changes.*
+    from {marts}.hosting_capacity_changes as changes
+    where
+        changes.utility_code = utility
+        and changes.feeder_id_external = cast(feeder_id as varchar)
+    order by changes.capacity_kind, changes.current_vintage_at;

@@ -176,6 +176,27 @@ def test_revised_features_get_new_values_and_keep_their_place(arcgis):
     assert after["geometry"] == before["geometry"]
 
 
+def test_a_renumbered_layer_serves_every_feature_with_its_data_under_a_new_id(arcgis):
+    def features(where: str) -> list[dict]:
+        return arcgis.get(PGE_QUERY, where=where, outFields="*", outSR=4326,
+                          f="json")["features"]
+
+    layer = arcgis.app.layer(PGE_URL, 7)
+    before, edited = features("OBJECTID <= 6"), layer.last_edit_ms
+    layer.renumber(4)  # new ids overlap the old: 5 now names the feature that was 1
+    after = features("OBJECTID >= 5 AND OBJECTID <= 10")
+    assert [f["attributes"]["OBJECTID"] for f in after] == [5, 6, 7, 8, 9, 10]
+    for old, new in zip(before, after, strict=True):
+        assert new["geometry"] == old["geometry"]
+        assert {**new["attributes"], "OBJECTID": 0} == {**old["attributes"], "OBJECTID": 0}
+    ids = arcgis.get(PGE_QUERY, where="1=1", returnIdsOnly="true", f="json")["objectIds"]
+    assert (ids[0], ids[-1], len(ids)) == (5, 4123 + 4, 4123)
+    assert layer.last_edit_ms > edited
+    layer.revise_features([5])  # by its id now: the feature first served as 1
+    assert features("OBJECTID = 5")[0]["attributes"] != after[0]["attributes"]
+    assert features("OBJECTID = 6") == after[1:2]
+
+
 def test_unknown_quirk_names_are_refused(arcgis):
     with pytest.raises(ValueError, match="unknown quirk"):
         arcgis.app.set_quirks(PGE_URL, 7, ignore_result_offset=True)

@@ -14,14 +14,8 @@ feeders as (
         feeder_id_external,
         mode(feeder_name) as feeder_name,
         mode(substation_name) as substation_name,
-        count(*) as segment_count,
-        min(coalesce(hosting_capacity_min_mw, hosting_capacity_mw)) as hosting_capacity_min_mw,
-        max(coalesce(hosting_capacity_max_mw, hosting_capacity_mw)) as hosting_capacity_max_mw,
-        max(remaining_capacity_mw) as remaining_capacity_mw,
+        {{ feeder_capacity_aggregates() }},
         bool_or(coalesce(capacity_is_lower_bound, false)) as capacity_is_lower_bound,
-        max(installed_dg_mw) as installed_dg_mw,
-        max(queued_dg_mw) as queued_dg_mw,
-        mode(constraining_metric) as dominant_constraint,
         st_centroid(st_collect(list(geom) filter (where geom is not null))) as centroid,
         max(loaded_at) as loaded_at
     from records

@@ -30,10 +30,11 @@ def _cell(layer: LayerSpec, line: network.Feeder, segment: int,
 
 def _shape(layer: LayerSpec, line: network.Feeder, segment: int, oid: int,
            cell: tuple[int, int] | None) -> Shape | None:
+    born = layer.first_object_id(oid)  # a renumbered feature keeps its shape
     every = layer.quirks.null_geometry_every
-    if every and oid % every == 0:
+    if every and born % every == 0:
         return None
-    rng = seeded_random(layer.seed, "shape", oid)
+    rng = seeded_random(layer.seed, "shape", born)
     if layer.geometry == "polyline":
         return Shape("polyline", network.segment_paths(line, segment, rng))
     if cell is not None:
@@ -65,12 +66,13 @@ def generate_feature(layer: LayerSpec, index: int, oid: int) -> GeneratedFeature
     line = network.feeder(layer.grid, seed, place.feeder_number, place.segment_count)
     cell = _cell(layer, line, place.segment, index)
     shape = _shape(layer, line, place.segment, oid, cell)
-    rng = seeded_random(layer.seed, "values", oid, layer.revisions.get(oid, 0))
+    born = layer.first_object_id(oid)  # a renumbered feature keeps its data
+    rng = seeded_random(layer.seed, "values", born, layer.revisions.get(born, 0))
     values = quantities(layer.grid, seed, line, place.segment, place.segment_count, rng)
     values["shape_length"] = round(planar_length(shape), 6) if shape else None
     values["shape_area"] = round(planar_area(shape), 6) if shape else None
     values.update(_placed(layer, shape, cell))
-    shared = SharedDraws.of(seeded_random(layer.seed, "shared", oid))
+    shared = SharedDraws.of(seeded_random(layer.seed, "shared", born))
     attributes = {}
     for spec in layer.fields:
         if spec.type == GEOMETRY_FIELD_TYPE:

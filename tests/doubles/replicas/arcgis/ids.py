@@ -40,11 +40,13 @@ DENSE_IDS = IdLayout()
 class IdSpace:
     """The live object ids of one layer: `count` generated features minus `deleted`."""
 
-    def __init__(self, layout: IdLayout, seed: int, count: int, deleted: tuple[int, ...] = ()):
+    def __init__(self, layout: IdLayout, seed: int, count: int, deleted: tuple[int, ...] = (),
+                 shift: int = 0):
         self.layout = layout
         self.seed = seed
         self.count = count
         self.deleted = deleted  # sorted feature indices removed at runtime
+        self.shift = shift  # added to every id: the layer was republished with new ids
 
     def _jitter(self, index: int) -> int:
         if self.layout.stride == 1:
@@ -52,6 +54,9 @@ class IdSpace:
         return stable_seed(self.seed, "oid", index) % self.layout.stride
 
     def oid_at(self, index: int) -> int:
+        return self.shift + self._unshifted_oid_at(index)
+
+    def _unshifted_oid_at(self, index: int) -> int:
         layout = self.layout
         if layout.block_size:
             block, within = divmod(index, layout.block_size)
@@ -63,7 +68,7 @@ class IdSpace:
     def first_index_from(self, oid: int) -> int:
         """The smallest feature index whose object id is >= oid (may be `count`)."""
         layout = self.layout
-        offset = oid - layout.first
+        offset = oid - self.shift - layout.first
         if offset <= 0:
             return 0
         block, rest = 0, offset

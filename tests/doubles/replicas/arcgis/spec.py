@@ -152,7 +152,10 @@ class LayerSpec:
     tiled: bool = False
     quads_per_major: int = 4
     deleted: tuple[int, ...] = ()  # indices of features removed at runtime, sorted
-    revisions: dict[int, int] = field(default_factory=dict)  # object id -> times revised
+    revisions: dict[int, int] = field(default_factory=dict)  # first object id -> revisions
+    # Added to every object id since the layer was first served: `renumber()` republishes it
+    # with new ids, each feature keeping its data (seeded by its first id).
+    oid_shift: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -177,7 +180,12 @@ class LayerSpec:
         return stable_seed(self.seed)
 
     def id_space(self) -> IdSpace:
-        return IdSpace(self.id_layout, self.numeric_seed, self.feature_count, self.deleted)
+        return IdSpace(self.id_layout, self.numeric_seed, self.feature_count, self.deleted,
+                       self.oid_shift)
+
+    def first_object_id(self, oid: int) -> int:
+        """The id this feature had when the layer was first served (what seeds its data)."""
+        return oid - self.oid_shift
 
     def set_quirks(self, **quirks: object) -> LayerSpec:
         unknown = sorted(set(quirks) - set(QUIRK_NAMES))
@@ -213,8 +221,16 @@ class LayerSpec:
     def revise_features(self, object_ids: list[int]) -> None:
         """Give these features new values (as a utility's quarterly refresh would)."""
         with self.lock:
-            for oid in object_ids:
+            for oid in map(self.first_object_id, object_ids):
                 self.revisions[oid] = self.revisions.get(oid, 0) + 1
+            self._edited()
+
+    def renumber(self, shift: int) -> None:
+        """Republish the layer as a truncate-and-append does: every feature keeps its data
+        and gets a new object id (`shift` higher; ids after the last one when `shift` is at
+        least the highest id)."""
+        with self.lock:
+            self.oid_shift += shift
             self._edited()
 
     def _edited(self) -> None:
