@@ -41,3 +41,14 @@ def test_map_section_builds_a_small_site_and_times_its_first_render(capsys, monk
         assert line in printed
     assert meta["records"] == 2_000
     assert meta["tiles"]["count"] > 0
+
+
+def test_history_section_keeps_one_version_per_changed_record(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    figures = bench.history_refresh(records=4_000, repeats=1)
+    printed = capsys.readouterr().out
+    for line in ("one vintage:", "added by the refresh:", "ratio with/without history:"):
+        assert line in printed
+    # 1 record in 20 changed: one new version each, the rest not copied
+    assert (figures["versions"], figures["changed"]) == (4_000 + 200, 200)
+    assert 0 < figures["added_share"] < 1
