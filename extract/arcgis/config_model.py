@@ -307,8 +307,9 @@ class _Inherited:
 
 class LayerEntry(_Mapping):
     """One layer: an entry of `layers:`, or the top level of a single-layer file, with the
-    top-level layer keys it inherits. Fields are declared before the fields checked
-    against them (capacity_kind and field_map before their dependents)."""
+    top-level layer keys it inherits. A field is declared after the fields its rule reads
+    (`info.data`); a rule reading the field_map waits until the field_map itself is valid,
+    so one broken field_map is not reported again under every key naming its fields."""
 
     name: str
     service_url: str
@@ -393,10 +394,10 @@ class LayerEntry(_Mapping):
         value = value or {}
         if not isinstance(value, dict):
             raise ValueError("must be a mapping of source field -> value")
-        field_map = info.data.get("field_map", {})
+        field_map = info.data.get("field_map")
         read, parsed, problems = MAPPED_FIELD_VALUES[info.field_name], {}, []
         for source, item in value.items():
-            if field_map and source not in field_map:
+            if field_map is not None and source not in field_map:
                 problems.append(((str(source),), "names a field the field_map does not map"))
                 continue
             try:
@@ -420,10 +421,11 @@ class LayerEntry(_Mapping):
     @classmethod
     def _lists_of_mapped_fields(cls, value: ValueLists | None, info: ValidationInfo
                                 ) -> ValueLists | None:
-        field_map = info.data.get("field_map", {})
-        _fail([((key,), f"{name!r} is not in the field_map")
-               for key in ("aligned", "unattributable") if value is not None
-               for name in getattr(value, key) if name not in field_map], value)
+        field_map = info.data.get("field_map")
+        if value is not None and field_map is not None:
+            _fail([((key,), f"{name!r} is not in the field_map")
+                   for key in ("aligned", "unattributable")
+                   for name in getattr(value, key) if name not in field_map], value)
         return value
 
     @field_validator("request_headers", mode="before")
