@@ -92,34 +92,43 @@ def _fail(problems: list[tuple[tuple[str | int, ...], str]], value: object) -> N
             for loc, why in problems])
 
 
-def _one_of(choices: tuple[str, ...]) -> BeforeValidator:
+def _rule(ok: Callable[[object], bool], why: str, empty: object = None) -> BeforeValidator:
+    """A key's rule: a value failing `ok` is reported as `why`, which may quote the value as
+    {value!r}. Given `empty`, a null or empty value reads as `empty`."""
     def check(value: object) -> object:
-        if value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        value = empty if empty is not None and not value else value
+        if not ok(value):
+            raise ValueError(why.format(value=value))
         return value
     return BeforeValidator(check)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_list_of_texts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _matches(pattern: re.Pattern[str], null: bool = False) -> Callable[[object], bool]:
+    return lambda value: (null and value is None) or (
+        isinstance(value, str) and bool(pattern.match(value)))
+
+
+def _one_of(choices: tuple[str, ...]) -> BeforeValidator:
+    return _rule(lambda value: value in choices, "{value!r} is not one of " + ", ".join(choices))
 
 
 def _integer(low: int) -> BeforeValidator:
-    def check(value: object) -> object:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"must be an integer >= {low}, got {value!r}")
-        return value
-    return BeforeValidator(check)
+    return _rule(lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low,
+                 f"must be an integer >= {low}, got {{value!r}}")
 
 
-def _text(nullable: bool) -> BeforeValidator:
-    def check(value: object) -> object:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("must be a non-empty string" + (" or null" if nullable else ""))
-        return value
-    return BeforeValidator(check)
-
-
-Text = Annotated[str, _text(nullable=False)]
-OptionalText = Annotated[str | None, _text(nullable=True)]
+Text = Annotated[str, _rule(_is_text, "must be a non-empty string")]
+OptionalText = Annotated[str | None, _rule(lambda v: v is None or _is_text(v),
+                                           "must be a non-empty string or null")]
+Code = Annotated[str, _rule(_matches(CODE_PATTERN), "must match [a-z0-9_]+")]
 
 
 class _Mapping(BaseModel):
@@ -141,23 +150,18 @@ class FactEntry(_Mapping):
 
     not_a_mapping = "must be {source: ..., date: YYYY-MM-DD} or {unverified: why}"
 
-    unverified: str | None = None  # before source and date: it decides what they need
+    unverified: Annotated[str | None, _rule(lambda v: v is None or _is_text(v),
+                                            "must say why the fact is not verified")] = None
     source: str | None = Field(None, validate_default=True)
     date: str | None = Field(None, validate_default=True)
     type: str | None = None  # the field's esri type as the source recorded it
     note: str | None = None
 
-    @field_validator("unverified", mode="before")
-    @classmethod
-    def _says_why(cls, value: object) -> object:
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise ValueError("must say why the fact is not verified")
-        return value
-
+    # source and date come after unverified: a fact not verified needs neither.
     @field_validator("source", mode="before")
     @classmethod
     def _source(cls, value: object, info: ValidationInfo) -> object:
-        if _is_verified_fact(info) and (not isinstance(value, str) or not value.strip()):
+        if _is_verified_fact(info) and not _is_text(value):
             raise ValueError("must name the source (repository:path@commit or URL)")
         return value
 
@@ -186,7 +190,8 @@ class EvidenceEntry(_Mapping):
     unit: FactEntry | None = None
     row_grain: FactEntry | None = None
     fields: dict[str, FactEntry | None] = {}
-    conflicts: tuple[str, ...] = ()
+    conflicts: Annotated[tuple[str, ...],
+                         _rule(_is_list_of_texts, "must be a list of texts", empty=[])] = ()
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -196,13 +201,9 @@ class EvidenceEntry(_Mapping):
             raise ValueError("must map source fields to facts")
         return {str(name): fact for name, fact in value.items()}
 
-    @field_validator("conflicts", mode="before")
-    @classmethod
-    def _conflicts(cls, value: object) -> object:
-        value = value or []
-        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-            raise ValueError("must be a list of texts")
-        return value
+
+SourceFields = Annotated[tuple[str, ...],
+                         _rule(_is_list_of_texts, "must be a list of source fields", empty=[])]
 
 
 class ValueLists(_Mapping):
@@ -213,8 +214,8 @@ class ValueLists(_Mapping):
                      "`unattributable` of source fields")
 
     separator: str
-    aligned: tuple[str, ...] = ()
-    unattributable: tuple[str, ...] = ()
+    aligned: SourceFields = ()
+    unattributable: SourceFields = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -224,13 +225,6 @@ class ValueLists(_Mapping):
             raise ValueError(cls.not_a_mapping)
         return data
 
-    @field_validator("aligned", "unattributable", mode="before")
-    @classmethod
-    def _source_fields(cls, value: object) -> object:
-        value = value or []
-        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-            raise ValueError("must be a list of source fields")
-        return value
 
 
 def check_source_field_name(name: object) -> str | None:
@@ -311,7 +305,7 @@ class LayerEntry(_Mapping):
     (`info.data`); a rule reading the field_map waits until the field_map itself is valid,
     so one broken field_map is not reported again under every key naming its fields."""
 
-    name: str
+    name: Code
     service_url: str
     layer_index: Annotated[int, _integer(low=0)]
     capacity_kind: Annotated[str, _one_of(CAPACITY_KINDS)] = "generation"
@@ -319,7 +313,7 @@ class LayerEntry(_Mapping):
     capacity_unit: Annotated[str, _one_of(CAPACITY_UNITS)]
     page_size: Annotated[int, _integer(low=1)] = 2000
     out_sr: Annotated[int, _integer(low=1)] = 4326
-    where: str = "1=1"
+    where: Annotated[str, _rule(_is_text, "must be a non-empty SQL-92 where clause")] = "1=1"
     hosting_capacity_semantics: Annotated[str, _one_of(SEMANTICS)] = "gross"
     paging: Annotated[str, _one_of(PAGING_MODES)] = "auto"
     url_discovery_method: Annotated[str, _one_of(DISCOVERY_METHODS)] = "static"
@@ -333,13 +327,6 @@ class LayerEntry(_Mapping):
     request_headers: dict[str, str] = {}
     evidence: EvidenceEntry | None = None
     notes: str | None = None
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, value: object) -> object:
-        if not isinstance(value, str) or not CODE_PATTERN.match(value):
-            raise ValueError("must match [a-z0-9_]+")
-        return value
 
     @field_validator("service_url", mode="before")
     @classmethod
@@ -372,13 +359,6 @@ class LayerEntry(_Mapping):
                              f"a {kind} layer's own capacity is hosting_capacity_mw"))
         _fail(problems, value)
         return {str(k): str(v) for k, v in value.items()}
-
-    @field_validator("where", mode="before")
-    @classmethod
-    def _where(cls, value: object) -> object:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("must be a non-empty SQL-92 where clause")
-        return value
 
     @field_validator("url_pattern", mode="before")
     @classmethod
@@ -475,14 +455,20 @@ class UtilityFile(_Mapping):
     utility_code: str
     utility_name: Text
     parent_company: OptionalText = None
-    iso_id: str | None = None
-    states: tuple[str, ...]
+    iso_id: Annotated[str | None, _rule(_matches(CODE_PATTERN, null=True), "{value!r} must be a "
+                                        "lowercase ISO id (caiso, pjm...) or null")] = None
+    states: Annotated[tuple[str, ...], _rule(_is_list_of_texts, "must be a list of two-letter "
+                                             "state codes, e.g. [CA]")]
     data_source_type: Annotated[str, _one_of(DATA_SOURCE_TYPES)]
-    requires_auth: bool
-    auth_token_env: str | None = None
+    requires_auth: Annotated[bool, _rule(lambda v: isinstance(v, bool), "must be true or false")]
+    auth_token_env: Annotated[str | None, _rule(_matches(ENV_NAME_PATTERN, null=True), "must name "
+                                                "an environment variable (A-Z, 0-9, _)")] = None
     service_url: str | None = None
     notes: OptionalText = None
-    catalog_entries: tuple[str, ...] = ()
+    # A bare string would otherwise become a tuple of its characters.
+    catalog_entries: Annotated[tuple[str, ...], _rule(
+        lambda v: _is_list_of_texts(v) and all(v), "must be a list of catalog rows like "
+        "'CA PG&E'", empty=[])] = ()
     terms: TermsEntry | None = None
     layers: tuple[LayerEntry, ...] = ()
 
@@ -521,34 +507,11 @@ class UtilityFile(_Mapping):
                              f"file to {code}.yaml or fix the code")
         return code
 
-    @field_validator("iso_id", mode="before")
+    @field_validator("states")
     @classmethod
-    def _iso_id(cls, value: object) -> object:
-        if value is not None and not (isinstance(value, str) and CODE_PATTERN.match(value)):
-            raise ValueError(f"{value!r} must be a lowercase ISO id (caiso, pjm...) or null")
-        return value
-
-    @field_validator("states", mode="before")
-    @classmethod
-    def _states(cls, value: object) -> object:
-        if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-            raise ValueError("must be a list of two-letter state codes, e.g. [CA]")
+    def _states(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         _fail([((), f"{state!r} is not a two-letter uppercase state code")
                for state in value if not STATE_PATTERN.match(state)], value)
-        return value
-
-    @field_validator("requires_auth", mode="before")
-    @classmethod
-    def _requires_auth(cls, value: object) -> object:
-        if not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        return value
-
-    @field_validator("auth_token_env", mode="before")
-    @classmethod
-    def _auth_token_env(cls, value: object) -> object:
-        if value is not None and not (isinstance(value, str) and ENV_NAME_PATTERN.match(value)):
-            raise ValueError("must name an environment variable (A-Z, 0-9, _)")
         return value
 
     @field_validator("service_url", mode="before")
@@ -562,15 +525,6 @@ class UtilityFile(_Mapping):
             why = check_service_form(value)
         if why:
             raise ValueError(why)
-        return value
-
-    @field_validator("catalog_entries", mode="before")
-    @classmethod
-    def _catalog_entries(cls, value: object) -> object:
-        value = value or []
-        # A bare string would otherwise become a tuple of its characters.
-        if not isinstance(value, list) or not all(isinstance(e, str) and e for e in value):
-            raise ValueError("must be a list of catalog rows like 'CA PG&E'")
         return value
 
     @field_validator("layers", mode="before")
