@@ -226,8 +226,7 @@ class ValueLists(_Mapping):
         return data
 
 
-
-def check_source_field_name(name: object) -> str | None:
+def _source_field_name_problem(name: object) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return "source field names must be non-empty strings"
     if len(name) > 128 or any(ord(ch) < 32 for ch in name):
@@ -235,34 +234,11 @@ def check_source_field_name(name: object) -> str | None:
     return None
 
 
-def check_service_form(url: str) -> str | None:
+def _service_form_problem(url: str) -> str | None:
     if SERVICE_URL_PATTERN.search(url):
         return None
     return ("must be an ArcGIS service URL ending in /FeatureServer or /MapServer "
             "(the layer number goes in layer_index)")
-
-
-def check_url_pattern(method: str, pattern: object) -> str | None:
-    """Why `pattern` cannot drive `method`, or None."""
-    if method == "static":
-        return None
-    if not isinstance(pattern, str) or not pattern:
-        return f"required when url_discovery_method is {method}"
-    if method == "quarterly_name":
-        missing = [p for p in QUARTERLY_PLACEHOLDERS if p not in pattern]
-        if missing:
-            return (f"a quarterly_name pattern needs {' and '.join(missing)}, "
-                    "e.g. Name_{month}{year}")
-        try:
-            pattern.format(month="MAR", year=2026)
-        except (KeyError, IndexError, ValueError) as error:
-            return f"only {{month}} and {{year}} may appear in braces ({error})"
-        return None
-    try:
-        re.compile(pattern)
-    except re.error as error:
-        return f"not a valid regular expression: {error}"
-    return None
 
 
 def _sentinel_values(item: object) -> tuple[str, ...]:
@@ -333,7 +309,7 @@ class LayerEntry(_Mapping):
     def _service_url(cls, value: object) -> object:
         if isinstance(value, _Inherited):
             return value.url if isinstance(value.url, str) else ""
-        if why := check_url(value) or check_service_form(value):
+        if why := check_url(value) or _service_form_problem(value):
             raise ValueError(why)
         return value
 
@@ -344,7 +320,7 @@ class LayerEntry(_Mapping):
             raise ValueError("must be a non-empty mapping of source field -> canonical field")
         problems = []
         for source, canonical in value.items():
-            if why := check_source_field_name(source):
+            if why := _source_field_name_problem(source):
                 problems.append(((), why))
             if not isinstance(canonical, str) or canonical not in CANONICAL_FIELDS:
                 problems.append(((str(source),), f"unknown canonical field {canonical!r}"))
@@ -362,10 +338,28 @@ class LayerEntry(_Mapping):
 
     @field_validator("url_pattern", mode="before")
     @classmethod
-    def _url_pattern(cls, value: object, info: ValidationInfo) -> object:
-        if why := check_url_pattern(info.data.get("url_discovery_method", "static"), value):
-            raise ValueError(why)
-        return value if isinstance(value, str) else None  # a static layer ignores it
+    def _url_pattern(cls, pattern: object, info: ValidationInfo) -> object:
+        """What finds the service's current name when url_discovery_method is not static."""
+        method = info.data.get("url_discovery_method", "static")
+        if method == "static":
+            return pattern if isinstance(pattern, str) else None  # not read
+        if not isinstance(pattern, str) or not pattern:
+            raise ValueError(f"required when url_discovery_method is {method}")
+        if method == "catalog_scan":
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression: {error}") from None
+            return pattern
+        if missing := [p for p in QUARTERLY_PLACEHOLDERS if p not in pattern]:
+            raise ValueError(f"a quarterly_name pattern needs {' and '.join(missing)}, "
+                             "e.g. Name_{month}{year}")
+        try:
+            pattern.format(month="MAR", year=2026)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"only {{month}} and {{year}} may appear in braces ({error})"
+                             ) from None
+        return pattern
 
     @field_validator("sentinels", "censored_at", "field_units", mode="before")
     @classmethod
@@ -522,7 +516,7 @@ class UtilityFile(_Mapping):
             return None
         why = check_url(value)
         if not why and info.data.get("data_source_type") in ARCGIS_SOURCE_TYPES:
-            why = check_service_form(value)
+            why = _service_form_problem(value)
         if why:
             raise ValueError(why)
         return value
