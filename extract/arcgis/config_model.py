@@ -1,16 +1,17 @@
 """The keys of a utility config file and the rule for each, as pydantic models.
 
-Where each rule lives:
-- `UtilityFile`: the top-level keys (code, name, states, auth, the top-level service_url...),
-  and `_layers_inherit_top_level_keys`, which turns the layer keys written at the top level
-  into the layers (see that method);
-- `LayerEntry`: the keys of one layer (service_url, field_map, units, sentinels...), including
+Where each rule lives: on the field of the key it checks. A rule that is one test is a `_rule`
+in the field's annotation; any other is a validator named after the key. The models:
+- `UtilityFile`: the top-level keys (code, name, states, auth, the top-level service_url...).
+  Its `_layers_inherit_top_level_keys` turns the layer keys written at the top level into
+  its layers: the one layer of a single-layer file, or defaults of every `layers:` entry;
+- `LayerEntry`: the keys of one layer (service_url, field_map, units, sentinels...), with
   the rules tying a key to the layer's field_map or capacity_kind;
-- `ValueLists`, `EvidenceEntry`, `FactEntry`, `TermsEntry`: the keys of the nested mappings.
+- `ValueLists`, `EvidenceEntry`, `FactEntry`, `TermsEntry`: the nested mappings.
 
-Every model refuses unknown keys. A validator reporting several problems at once raises them
-together (`_fail`), so a file's problems are all listed in one pass; `problems_of` turns them
-into (file, key, why) with the keys users write: `layers[1].field_map.HC_KW`.
+Every model refuses unknown keys. A validator that finds several problems raises them together
+(`_fail`), so a file's problems are all listed in one pass; `problems_of` turns them into
+(file, key, why) keyed as users write keys: `layers[1].field_map.HC_KW`.
 """
 
 from __future__ import annotations
@@ -442,9 +443,8 @@ class TermsEntry(_Mapping):
 
 
 class UtilityFile(_Mapping):
-    """One `configs/utilities/<utility_code>.yaml`. Its layers come from the top-level layer
-    keys (`_layers_inherit_top_level_keys`); the file's name comes in the validation
-    context as `path`."""
+    """One `configs/utilities/<utility_code>.yaml`; validate it with context={"path": path}
+    (the utility_code must name the file)."""
 
     utility_code: str
     utility_name: Text
