@@ -24,6 +24,7 @@ from extract.arcgis.config_model import (
     EvidenceEntry,
     FactEntry,
     LayerEntry,
+    TermsEntry,
     UtilityFile,
     problems_of,
 )
@@ -158,36 +159,22 @@ def parse_config(data: object, path: Path) -> tuple[UtilityConfig | None, list[C
         parsed = UtilityFile.model_validate(data, context={"path": path})
     except ValidationError as error:
         return None, problems_of(error, path, single_layer="layers" not in data)
+    terms = parsed.terms or TermsEntry()
     return UtilityConfig(
-        utility_code=parsed.utility_code, utility_name=parsed.utility_name,
-        states=parsed.states, data_source_type=parsed.data_source_type,
-        requires_auth=parsed.requires_auth, source_file=path,
-        parent_company=parsed.parent_company, iso_id=parsed.iso_id,
-        service_url=parsed.service_url, auth_token_env=parsed.auth_token_env,
-        notes=parsed.notes, layers=tuple(_layer_config(layer) for layer in parsed.layers),
-        catalog_entries=parsed.catalog_entries,
-        attribution=parsed.terms.attribution if parsed.terms else None,
-        terms=parsed.terms.terms if parsed.terms else None,
-    ), []
+        **parsed.model_dump(exclude={"layers", "terms"}), source_file=path,
+        layers=tuple(_layer_config(layer) for layer in parsed.layers),
+        attribution=terms.attribution, terms=terms.terms), []
 
 
 def _layer_config(layer: LayerEntry) -> LayerConfig:
     lists = layer.value_lists
     return LayerConfig(
-        name=layer.name, service_url=layer.service_url, layer_index=layer.layer_index,
-        field_map=layer.field_map, capacity_unit=layer.capacity_unit,
-        page_size=layer.page_size, out_sr=layer.out_sr, where=layer.where,
-        capacity_kind=layer.capacity_kind,
-        hosting_capacity_semantics=layer.hosting_capacity_semantics, paging=layer.paging,
-        url_discovery_method=layer.url_discovery_method, url_pattern=layer.url_pattern,
-        row_grain=layer.row_grain, sentinels=layer.sentinels, censored_at=layer.censored_at,
-        field_units=layer.field_units, text_values=layer.text_values,
+        **layer.model_dump(exclude={"value_lists", "evidence", "notes"}),
         list_separator=lists.separator if lists else None,
         aligned_lists=lists.aligned if lists else (),
         unattributable_lists=lists.unattributable if lists else (),
-        request_headers=layer.request_headers, evidence=_evidence(layer.evidence),
-        declares_kind="capacity_kind" in layer.model_fields_set,
-    )
+        evidence=_evidence(layer.evidence),
+        declares_kind="capacity_kind" in layer.model_fields_set)
 
 
 def _evidence(entry: EvidenceEntry | None) -> Evidence | None:
