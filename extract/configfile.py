@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
@@ -68,20 +69,21 @@ def is_config_file(path: Path) -> bool:
 def validation_problems(error: ValidationError, file: Path, known_keys: tuple[str, ...] = ()
                         ) -> list[ConfigProblem]:
     """Every error pydantic found in one file, as (file, key path, why)."""
-    problems = []
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(file)"
-        if item["type"] == "missing":
-            why = "missing required key"
-        elif item["type"] == "extra_forbidden":
-            why = "unknown key (typo?)" + (
-                f"; known keys: {', '.join(known_keys)}" if known_keys else "")
-        elif item["type"] == "value_error":
-            why = str(item["ctx"]["error"])
-        else:
-            why = item["msg"]
-        problems.append(ConfigProblem(str(file), key, why))
-    return problems
+    return [ConfigProblem(str(file), ".".join(str(part) for part in item["loc"]) or "(file)",
+                          error_reason(item, known_keys))
+            for item in error.errors()]
+
+
+def error_reason(item: ErrorDetails, known_keys: tuple[str, ...] = ()) -> str:
+    """The why of one pydantic error, in the words of the config problems."""
+    if item["type"] == "missing":
+        return "missing required key"
+    if item["type"] == "extra_forbidden":
+        return "unknown key (typo?)" + (
+            f"; known keys: {', '.join(known_keys)}" if known_keys else "")
+    if item["type"] == "value_error":
+        return str(item["ctx"]["error"])
+    return item["msg"]
 
 
 def check_url(url: object) -> str | None:

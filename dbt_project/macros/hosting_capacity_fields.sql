@@ -1,5 +1,5 @@
 {#- The canonical fields of the contract, grouped by how their text is parsed.
-    extract/arcgis/config.py CANONICAL_FIELDS lists the same names;
+    extract/arcgis/config_model.py CANONICAL_FIELDS lists the same names;
     tests/unit/test_rule_ties.py checks the two agree. -#}
 {% macro canonical_text_fields() %}
     {{ return(['feeder_id_external', 'feeder_name', 'substation_name', 'constraining_metric',

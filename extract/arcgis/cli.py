@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from extract import settings
 from extract.arcgis.config import (
@@ -63,7 +64,8 @@ def select_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem]
                   and (category is None or c.data_source_type == category)]
     else:
         chosen = [c for c in configs if c.utility_code == code]
-        if not chosen:
+        # A file with problems yields no config: its problems are the error, not "unknown".
+        if not chosen and code not in {Path(file).stem for file in broken_files}:
             errors.append(f"unknown utility {code!r}: no configs/utilities/{code}.yaml")
         for config in chosen:
             if not config.is_supported:

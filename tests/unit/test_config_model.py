@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from extract.arcgis.cli import select_utilities
 from extract.arcgis.config import parse_config
 
 SERVICE = "https://services.example.com/ORG/arcgis/rest/services/HC/FeatureServer"
@@ -73,3 +74,46 @@ def test_a_list_as_canonical_target_is_a_problem_not_a_crash():
     _, problems = parse(service_url=SERVICE, layer_index=0, capacity_unit="kw",
                         field_map={"A": ["feeder_id_external"], "B": ["feeder_id_external"]})
     assert [p.key for p in problems] == ["field_map.A", "field_map.B", "field_map"]
+
+
+def test_a_file_with_problems_yields_no_config_and_every_problem():
+    config, problems = parse(service_url=SERVICE, layer_index=-1, capacity_unit="gw",
+                             field_map={"HC_KW": "hosting_capacity_mw"}, colour="red")
+    assert config is None
+    assert sorted(str(p) for p in problems) == [
+        "demo.yaml: capacity_unit: 'gw' is not one of kw, mw, kva, mva",
+        "demo.yaml: colour: unknown key (typo?)",
+        "demo.yaml: layer_index: must be an integer >= 0, got -1"]
+
+
+def test_an_inherited_bad_value_is_reported_for_each_layer_that_reads_it():
+    layers = [{"name": n, "layer_index": i, "field_map": {"HC_KW": "hosting_capacity_mw"}}
+              for i, n in enumerate(("dg", "ev"))]
+    _, problems = parse(service_url=SERVICE, capacity_unit="gw", layers=layers)
+    assert [p.key for p in problems] == ["layers[0].capacity_unit", "layers[1].capacity_unit"]
+
+
+def test_nested_problems_are_keyed_down_to_the_fact():
+    evidence = {"url": {"source": "", "date": "July"}, "fields": {"HC_KW": {"unverified": ""}},
+                "conflicts": "one text"}
+    _, problems = parse(service_url=SERVICE, layers=[
+        {"name": "dg", "layer_index": 0, "capacity_unit": "kw", "evidence": evidence,
+         "field_map": {"HC_KW": "hosting_capacity_mw"}}])
+    assert sorted(p.key for p in problems) == [
+        "layers[0].evidence.conflicts", "layers[0].evidence.fields.HC_KW.unverified",
+        "layers[0].evidence.url.date", "layers[0].evidence.url.source"]
+
+
+def test_a_null_service_url_leaves_the_layer_without_one():
+    _, problems = parse(service_url=None, layer_index=0, capacity_unit="kw",
+                        field_map={"HC_KW": "hosting_capacity_mw"})
+    assert [str(p) for p in problems] == [
+        "demo.yaml: service_url: missing required key for an ArcGIS layer"]
+
+
+def test_extracting_a_utility_whose_file_has_problems_names_the_problems_not_unknown():
+    config, problems = parse(service_url=SERVICE, layer_index=0, capacity_unit="gw",
+                             field_map={"HC_KW": "hosting_capacity_mw"})
+    assert config is None
+    assert select_utilities([], problems, "demo", None) == ([], [
+        "config problem: demo.yaml: capacity_unit: 'gw' is not one of kw, mw, kva, mva"])

@@ -1,5 +1,6 @@
 """Rules written on both sides, Python and SQL, agree: the canonical field list of the
-configs (extract/arcgis/config.py) and the macros of dbt_project/macros/hosting_capacity_fields.sql.
+configs (extract/arcgis/config_model.py) and the macros of
+dbt_project/macros/hosting_capacity_fields.sql.
 (The number rule has its own tie, tests/test_number_rule.py; the raw tables theirs,
 tests/test_raw_tables_tie.py.)"""
 
