@@ -1,3 +1,10 @@
+{#- The canonical fields as hosting_capacity_records holds them: a row's capacity of the
+    other kind (load_capacity_mw, generation_capacity_mw) becomes a record of that kind. -#}
+{% macro record_fields() %}
+    {% set folded = ['load_capacity_mw', 'generation_capacity_mw'] %}
+    {{ return(canonical_fields() | reject('in', folded) | list) }}
+{% endmacro %}
+
 {#- A record's identity within one vintage: the grain of hosting_capacity_records. -#}
 {% macro record_grain() %}
     {{ return(['utility_code', 'source_layer', 'source_object_id', 'source_item',

@@ -22,13 +22,6 @@
               + canonical_flag_fields() + ['record_date']) }}
 {% endmacro %}
 
-{#- The canonical fields as hosting_capacity_records holds them: a row's capacity of the
-    other kind (load_capacity_mw, generation_capacity_mw) becomes a record of that kind. -#}
-{% macro record_fields() %}
-    {% set folded = ['load_capacity_mw', 'generation_capacity_mw'] %}
-    {{ return(canonical_fields() | reject('in', folded) | list) }}
-{% endmacro %}
-
 {#- What a number is, as extract/numbers.py says in words and counts during the extract;
     tests/test_number_rule.py feeds one table of tricky values through both and checks they
     agree. Plain decimals, signed, with an exponent, padded with blanks; commas only as
