@@ -151,7 +151,7 @@ current_records as materialized (
             cast(null as integer) as source_item,
             cast(null as varchar) as capacity_kind,
             cast(null as varchar) as feeder_id_external,
-            cast(null as uhugeint) as geometry_hash,
+            cast(null as uuid) as geometry_hash,
             cast(null as bigint) as source_object_id,
             cast(null as uuid) as tracked_hash
         where false
