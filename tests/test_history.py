@@ -419,3 +419,22 @@ def test_a_redrawn_segment_keeps_its_record_by_its_id_and_a_moved_one_is_new(wor
         sum(segments_removed) from hosting_capacity_changes where current_vintage_at = ?""",
                           new_vintage)
     assert changes == [(1, 1)]
+
+
+def test_changes_built_one_refresh_at_a_time_equal_a_full_rebuild(refreshes):
+    """hosting_capacity_changes is incremental (each build lists only new vintages): after
+    three refreshes its rows are those of a rebuild from the whole history."""
+    database = refreshes.warehouse_dir / "hosting_capacity.duckdb"
+
+    def changes() -> list[tuple]:
+        with duckdb.connect(str(database), read_only=True) as con:
+            con.execute("set TimeZone = 'UTC'")
+            return sorted(con.execute(f"select {CHANGE_COLUMNS} "
+                                      "from marts.hosting_capacity_changes").fetchall(), key=repr)
+
+    incremental = changes()
+    result = run_dbt("run", "--full-refresh", "--select", "hosting_capacity_changes",
+                     env=dbt_env(warehouse_dir=refreshes.warehouse_dir), timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert changes() == incremental
+    assert len(incremental) > len(refreshes.changes_after_second)

@@ -3,6 +3,13 @@
 -- removed, and a change_kind. Computed from hosting_capacity_history alone, with the figures
 -- of hosting_capacity_feeders (feeder_capacity_aggregates) on the same segments: records
 -- with a feeder id, generation and load never mixed.
+--
+-- Incremental: a build computes only the vintages after the latest one already listed for a
+-- utility and kind (a vintage, once listed, never changes: the history only ever adds later
+-- ones), reading the history's states at those vintages and the ones before them, so a build
+-- costs what the new vintages hold, not every vintage kept. `--full-refresh` recomputes all.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with feeder_versions as (
     select * from {{ ref('hosting_capacity_history') }}
     where feeder_id_external is not null
@@ -34,20 +41,62 @@ vintages as (
     from vintage_points
 ),
 
--- Each version at each vintage it was valid at.
+-- The vintages this build lists.
+{% if is_incremental() %}
+    listed as (
+        select
+            utility_code,
+            capacity_kind,
+            max(current_vintage_at) as latest_listed_at
+        from {{ this }}
+        group by utility_code, capacity_kind
+    ),
+
+    new_vintages as (
+        select vintages.*
+        from vintages
+        left join listed
+            on
+                vintages.utility_code = listed.utility_code
+                and vintages.capacity_kind = listed.capacity_kind
+        where listed.latest_listed_at is null or vintages.vintage_at > listed.latest_listed_at
+    ),
+{% else %}
+    new_vintages as (
+        select * from vintages
+    ),
+{% endif %}
+
+-- The vintages whose states this build compares: the new ones and the ones before them.
+compared_vintages as (
+    select
+        utility_code,
+        capacity_kind,
+        vintage_at
+    from new_vintages
+    union
+    select
+        utility_code,
+        capacity_kind,
+        previous_vintage_at as vintage_at
+    from new_vintages
+    where previous_vintage_at is not null
+),
+
+-- Each version at each of those vintages it was valid at.
 states as materialized (
     select
-        vintages.vintage_at,
+        compared_vintages.vintage_at,
         feeder_versions.*
-    from vintages
+    from compared_vintages
     inner join feeder_versions
         on
-            vintages.utility_code = feeder_versions.utility_code
-            and vintages.capacity_kind = feeder_versions.capacity_kind
-            and vintages.vintage_at >= feeder_versions.valid_from
+            compared_vintages.utility_code = feeder_versions.utility_code
+            and compared_vintages.capacity_kind = feeder_versions.capacity_kind
+            and compared_vintages.vintage_at >= feeder_versions.valid_from
             and (
                 feeder_versions.valid_to is null
-                or vintages.vintage_at < feeder_versions.valid_to
+                or compared_vintages.vintage_at < feeder_versions.valid_to
             )
 ),
 
@@ -72,11 +121,11 @@ segments_added as (
         after_state.vintage_at,
         count(*) as segments_added
     from states as after_state
-    inner join vintages
+    inner join new_vintages
         on
-            after_state.utility_code = vintages.utility_code
-            and after_state.capacity_kind = vintages.capacity_kind
-            and after_state.vintage_at = vintages.vintage_at
+            after_state.utility_code = new_vintages.utility_code
+            and after_state.capacity_kind = new_vintages.capacity_kind
+            and after_state.vintage_at = new_vintages.vintage_at
     where
         not exists (
             select 1
@@ -86,7 +135,7 @@ segments_added as (
                 and after_state.capacity_kind = before_state.capacity_kind
                 and after_state.feeder_id_external = before_state.feeder_id_external
                 and after_state.record_key = before_state.record_key
-                and vintages.previous_vintage_at = before_state.vintage_at
+                and new_vintages.previous_vintage_at = before_state.vintage_at
         )
     group by
         after_state.utility_code,
@@ -100,14 +149,14 @@ segments_removed as (
         before_state.utility_code,
         before_state.capacity_kind,
         before_state.feeder_id_external,
-        vintages.vintage_at,
+        new_vintages.vintage_at,
         count(*) as segments_removed
     from states as before_state
-    inner join vintages
+    inner join new_vintages
         on
-            before_state.utility_code = vintages.utility_code
-            and before_state.capacity_kind = vintages.capacity_kind
-            and before_state.vintage_at = vintages.previous_vintage_at
+            before_state.utility_code = new_vintages.utility_code
+            and before_state.capacity_kind = new_vintages.capacity_kind
+            and before_state.vintage_at = new_vintages.previous_vintage_at
     where
         not exists (
             select 1
@@ -117,37 +166,37 @@ segments_removed as (
                 and before_state.capacity_kind = after_state.capacity_kind
                 and before_state.feeder_id_external = after_state.feeder_id_external
                 and before_state.record_key = after_state.record_key
-                and vintages.vintage_at = after_state.vintage_at
+                and new_vintages.vintage_at = after_state.vintage_at
         )
     group by
         before_state.utility_code,
         before_state.capacity_kind,
         before_state.feeder_id_external,
-        vintages.vintage_at
+        new_vintages.vintage_at
 ),
 
 after_states as (
     select
         feeder_states.*,
-        vintages.previous_vintage_at
+        new_vintages.previous_vintage_at
     from feeder_states
-    inner join vintages
+    inner join new_vintages
         on
-            feeder_states.utility_code = vintages.utility_code
-            and feeder_states.capacity_kind = vintages.capacity_kind
-            and feeder_states.vintage_at = vintages.vintage_at
+            feeder_states.utility_code = new_vintages.utility_code
+            and feeder_states.capacity_kind = new_vintages.capacity_kind
+            and feeder_states.vintage_at = new_vintages.vintage_at
 ),
 
 before_states as (
     select
         feeder_states.*,
-        vintages.vintage_at as next_vintage_at
+        new_vintages.vintage_at as next_vintage_at
     from feeder_states
-    inner join vintages
+    inner join new_vintages
         on
-            feeder_states.utility_code = vintages.utility_code
-            and feeder_states.capacity_kind = vintages.capacity_kind
-            and feeder_states.vintage_at = vintages.previous_vintage_at
+            feeder_states.utility_code = new_vintages.utility_code
+            and feeder_states.capacity_kind = new_vintages.capacity_kind
+            and feeder_states.vintage_at = new_vintages.previous_vintage_at
 ),
 
 compared as (
