@@ -365,7 +365,8 @@ def test_changes_at_the_latest_vintage_agree_with_the_feeders_mart(refreshes):
         from hosting_capacity_feeders as feeders
         full outer join (
             select * from hosting_capacity_changes
-            where change_kind <> 'removed' and current_vintage_at = (
+            where change_kind <> 'removed' and feeder_id_external is not null
+              and current_vintage_at = (
                 select max(current_vintage_at) from hosting_capacity_changes)
         ) as changes using (utility_code, feeder_id_external)
         where feeders.segment_count is distinct from changes.segment_count_after
@@ -438,3 +439,45 @@ def test_changes_built_one_refresh_at_a_time_equal_a_full_rebuild(refreshes):
     assert result.returncode == 0, result.stdout[-4000:]
     assert changes() == incremental
     assert len(incremental) > len(refreshes.changes_after_second)
+
+
+def test_records_without_a_feeder_are_listed_as_cells_one_by_one(world):
+    """A record with no feeder id (a grid cell, a bus) is a unit of its own in the changes,
+    followed by its record key: new at its first vintage, then capacity_up or unchanged
+    (ACE publishes kW of net hosting capacity: 100 kW is 0.1 MW remaining)."""
+    config = world.use_config("ace")
+    field_map = config["layers"][0]["field_map"]
+    feeder_field = next(f for f, c in field_map.items() if c == "feeder_id_external")
+    hosting_field = next(f for f, c in field_map.items() if c == "hosting_capacity_mw")
+    assert world.extract("--utility", "ace") == 0
+    grown, kept = world.query("select min(source_object_id), max(source_object_id) "
+                              "from raw_arcgis.features")[0]
+    database = world.warehouse_dir / "hosting_capacity.duckdb"
+    with duckdb.connect(str(database)) as con:  # two features published without a feeder
+        con.execute("update raw_arcgis.features set raw_attributes = json_merge_patch("
+                    "raw_attributes, json_object(?, null, ?, 100)) "
+                    "where source_object_id in (?, ?)", [feeder_field, hosting_field, grown, kept])
+    assert run_dbt("build", timeout=900).returncode == 0
+    with duckdb.connect(str(database)) as con:  # the next vintage: one cell has more room
+        con.execute("update raw_arcgis.features set raw_attributes = json_merge_patch("
+                    "raw_attributes, json_object(?, 250)) where source_object_id = ?",
+                    [hosting_field, grown])
+        con.execute("update raw_arcgis.features set ingestion_run_id = 'next-run'")
+        con.execute("""update raw_arcgis.ingestion_runs set run_id = 'next-run',
+                       layer_fingerprints =
+                       '{"dg": {"url": "x", "last_edit_date": "2027-01-01T00:00:00+00:00"}}'
+                       where status = 'success'""")
+    assert run_dbt("build", timeout=900).returncode == 0
+    cells = marts_query(world.warehouse_dir, """
+        select history.source_object_id, changes.current_vintage_at = ?, changes.change_kind,
+               changes.remaining_capacity_mw_before, changes.remaining_capacity_mw_after,
+               changes.segment_count_after
+        from hosting_capacity_changes as changes
+        inner join (select distinct record_key, source_object_id
+                    from hosting_capacity_history) as history
+            on changes.cell_record_key = history.record_key
+        order by 1, 2""", datetime(2027, 1, 1, tzinfo=UTC))
+    assert cells == [(grown, False, "new", None, 0.1, 1),
+                     (grown, True, "capacity_up", 0.1, 0.25, 1),
+                     (kept, False, "new", None, 0.1, 1),
+                     (kept, True, "unchanged", 0.1, 0.1, 1)]

@@ -1,8 +1,9 @@
--- One row per feeder and vintage of its utility's layers of one capacity kind: the feeder's
--- figures before (at the previous vintage) and after, their deltas, segments added and
--- removed, and a change_kind. Computed from hosting_capacity_history alone, with the figures
--- of hosting_capacity_feeders (feeder_capacity_aggregates) on the same segments: records
--- with a feeder id, generation and load never mixed.
+-- One row per feeder (or cell) and vintage of its utility's layers of one capacity kind: the
+-- feeder's figures before (at the previous vintage) and after, their deltas, segments added
+-- and removed, and a change_kind. Computed from hosting_capacity_history alone, with the
+-- figures of hosting_capacity_feeders (feeder_capacity_aggregates) on the same segments,
+-- generation and load never mixed. A record without a feeder id (a grid cell, a bus) is a
+-- unit of its own, followed by its record_key, as hosting_capacity_feeders counts it per cell.
 --
 -- Incremental: a build computes only the vintages after the latest one already listed for a
 -- utility and kind (a vintage, once listed, never changes: the history only ever adds later
@@ -10,9 +11,15 @@
 -- costs what the new vintages hold, not every vintage kept. `--full-refresh` recomputes all.
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
-with feeder_versions as (
-    select * from {{ ref('hosting_capacity_history') }}
-    where feeder_id_external is not null
+with unit_versions as (
+    select
+        *,
+        case when feeder_id_external is null then record_key end as cell_record_key,
+        case
+            when feeder_id_external is null then 'cell:' || record_key
+            else 'feeder:' || feeder_id_external
+        end as unit_id
+    from {{ ref('hosting_capacity_history') }}
 ),
 
 vintage_points as (
@@ -20,13 +27,13 @@ vintage_points as (
         utility_code,
         capacity_kind,
         valid_from as vintage_at
-    from feeder_versions
+    from unit_versions
     union
     select
         utility_code,
         capacity_kind,
         valid_to as vintage_at
-    from feeder_versions
+    from unit_versions
     where valid_to is not null
 ),
 
@@ -87,16 +94,16 @@ compared_vintages as (
 states as materialized (
     select
         compared_vintages.vintage_at,
-        feeder_versions.*
+        unit_versions.*
     from compared_vintages
-    inner join feeder_versions
+    inner join unit_versions
         on
-            compared_vintages.utility_code = feeder_versions.utility_code
-            and compared_vintages.capacity_kind = feeder_versions.capacity_kind
-            and compared_vintages.vintage_at >= feeder_versions.valid_from
+            compared_vintages.utility_code = unit_versions.utility_code
+            and compared_vintages.capacity_kind = unit_versions.capacity_kind
+            and compared_vintages.vintage_at >= unit_versions.valid_from
             and (
-                feeder_versions.valid_to is null
-                or compared_vintages.vintage_at < feeder_versions.valid_to
+                unit_versions.valid_to is null
+                or compared_vintages.vintage_at < unit_versions.valid_to
             )
 ),
 
@@ -104,11 +111,13 @@ feeder_states as (
     select
         utility_code,
         capacity_kind,
-        feeder_id_external,
+        unit_id,
         vintage_at,
+        any_value(feeder_id_external) as feeder_id_external,
+        any_value(cell_record_key) as cell_record_key,
         {{ feeder_capacity_aggregates() }}
     from states
-    group by utility_code, capacity_kind, feeder_id_external, vintage_at
+    group by utility_code, capacity_kind, unit_id, vintage_at
 ),
 
 -- A segment is added to a feeder when its record was not on that feeder at the previous
@@ -117,7 +126,7 @@ segments_added as (
     select
         after_state.utility_code,
         after_state.capacity_kind,
-        after_state.feeder_id_external,
+        after_state.unit_id,
         after_state.vintage_at,
         count(*) as segments_added
     from states as after_state
@@ -133,14 +142,14 @@ segments_added as (
             where
                 after_state.utility_code = before_state.utility_code
                 and after_state.capacity_kind = before_state.capacity_kind
-                and after_state.feeder_id_external = before_state.feeder_id_external
+                and after_state.unit_id = before_state.unit_id
                 and after_state.record_key = before_state.record_key
                 and new_vintages.previous_vintage_at = before_state.vintage_at
         )
     group by
         after_state.utility_code,
         after_state.capacity_kind,
-        after_state.feeder_id_external,
+        after_state.unit_id,
         after_state.vintage_at
 ),
 
@@ -148,7 +157,7 @@ segments_removed as (
     select
         before_state.utility_code,
         before_state.capacity_kind,
-        before_state.feeder_id_external,
+        before_state.unit_id,
         new_vintages.vintage_at,
         count(*) as segments_removed
     from states as before_state
@@ -164,14 +173,14 @@ segments_removed as (
             where
                 before_state.utility_code = after_state.utility_code
                 and before_state.capacity_kind = after_state.capacity_kind
-                and before_state.feeder_id_external = after_state.feeder_id_external
+                and before_state.unit_id = after_state.unit_id
                 and before_state.record_key = after_state.record_key
                 and new_vintages.vintage_at = after_state.vintage_at
         )
     group by
         before_state.utility_code,
         before_state.capacity_kind,
-        before_state.feeder_id_external,
+        before_state.unit_id,
         new_vintages.vintage_at
 ),
 
@@ -203,14 +212,16 @@ compared as (
     select
         coalesce(after_state.utility_code, before_state.utility_code) as utility_code,
         coalesce(after_state.capacity_kind, before_state.capacity_kind) as capacity_kind,
+        coalesce(after_state.unit_id, before_state.unit_id) as unit_id,
         coalesce(
             after_state.feeder_id_external, before_state.feeder_id_external
         ) as feeder_id_external,
+        coalesce(after_state.cell_record_key, before_state.cell_record_key) as cell_record_key,
         coalesce(after_state.previous_vintage_at, before_state.vintage_at)
             as previous_vintage_at,
         coalesce(after_state.vintage_at, before_state.next_vintage_at) as current_vintage_at,
-        before_state.feeder_id_external is not null as existed_before,
-        after_state.feeder_id_external is not null as exists_after,
+        before_state.unit_id is not null as existed_before,
+        after_state.unit_id is not null as exists_after,
         before_state.hosting_capacity_max_mw as hosting_capacity_mw_before,
         after_state.hosting_capacity_max_mw as hosting_capacity_mw_after,
         before_state.remaining_capacity_mw as remaining_capacity_mw_before,
@@ -228,7 +239,7 @@ compared as (
         on
             after_state.utility_code = before_state.utility_code
             and after_state.capacity_kind = before_state.capacity_kind
-            and after_state.feeder_id_external = before_state.feeder_id_external
+            and after_state.unit_id = before_state.unit_id
             and after_state.vintage_at = before_state.next_vintage_at
 ),
 
@@ -254,6 +265,7 @@ with_deltas as (
 select
     with_deltas.utility_code,
     with_deltas.feeder_id_external,
+    with_deltas.cell_record_key,
     with_deltas.capacity_kind,
     with_deltas.previous_vintage_at,
     with_deltas.current_vintage_at,
@@ -293,11 +305,11 @@ left join segments_added
     on
         with_deltas.utility_code = segments_added.utility_code
         and with_deltas.capacity_kind = segments_added.capacity_kind
-        and with_deltas.feeder_id_external = segments_added.feeder_id_external
+        and with_deltas.unit_id = segments_added.unit_id
         and with_deltas.current_vintage_at = segments_added.vintage_at
 left join segments_removed
     on
         with_deltas.utility_code = segments_removed.utility_code
         and with_deltas.capacity_kind = segments_removed.capacity_kind
-        and with_deltas.feeder_id_external = segments_removed.feeder_id_external
+        and with_deltas.unit_id = segments_removed.unit_id
         and with_deltas.current_vintage_at = segments_removed.vintage_at
