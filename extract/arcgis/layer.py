@@ -25,6 +25,8 @@ from extract.arcgis.geometry import esri_to_geojson, spatial_reference_wkid
 from extract.http import FetchError, HttpClient
 
 OID_FIELD_TYPE = "esriFieldTypeOID"
+# Pages requested at once within a layer, unless HC_PAGES_IN_FLIGHT says otherwise.
+DEFAULT_PAGES_IN_FLIGHT = 4
 
 
 class LayerError(Exception):
@@ -121,6 +123,10 @@ def fetch_layer_metadata(client: HttpClient, layer_url: str, base_params: dict) 
     )
 
 
+def pages_in_flight() -> int:
+    return int(os.environ.get("HC_PAGES_IN_FLIGHT", DEFAULT_PAGES_IN_FLIGHT))
+
+
 class LayerReader:
     """Pages through one layer; iterate `features()` for a stream of `Feature` lists."""
 
@@ -136,7 +142,7 @@ class LayerReader:
         self.base_params = base_params or {}
         cap = metadata.max_record_count
         self.page_size = min(page_size, cap) if cap else page_size
-        self.concurrency = concurrency or int(os.environ.get("HC_PAGES_IN_FLIGHT", "4"))
+        self.concurrency = concurrency or pages_in_flight()
         self.on_page = on_page or (lambda stats: None)
         self.stats = PageStats()
         self._seen = SeenIds()
