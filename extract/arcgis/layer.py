@@ -224,22 +224,36 @@ class LayerReader:
 
     def _pages_by_offset(self) -> Iterator[list[Feature]]:
         order = {"orderByFields": f"{self.meta.object_id_field} ASC"}
-        first, more = self._feature_page(resultOffset=0, resultRecordCount=self.page_size,
-                                         **order)
+
+        def page_at(offset: int, size: int) -> tuple[list[Feature], bool]:
+            return self._feature_page(resultOffset=offset, resultRecordCount=size, **order)
+
+        expected = self.stats.expected_count
+        ahead = None
+        if expected is not None and expected > self.page_size:
+            # The first page is requested with the next ones, all at the size asked: servers
+            # serve that (page_size respects maxRecordCount), and the first page no longer
+            # costs a round trip alone. A server serving fewer is caught below.
+            ahead = self._in_order(range(0, expected, self.page_size),
+                                   lambda offset: page_at(offset, self.page_size))
+            first, more = next(ahead)
+        else:
+            first, more = page_at(0, self.page_size)
         yield self._keep_new(first)
         served = len(first)
+        if ahead is not None and served != self.page_size:
+            ahead.close()  # its offsets assumed the size asked: redone at the size served
+            ahead = None
         if not more and not self._missing_some():
             return
         if served == 0:
             return
-        expected = self.stats.expected_count
         if expected is None:
             yield from self._sequential_offsets(served, order)
             return
-        offsets = range(served, expected, served)
-        for features, _ in self._in_order(
-            offsets, lambda o: self._feature_page(resultOffset=o, resultRecordCount=served,
-                                                  **order)):
+        pages = ahead or self._in_order(range(served, expected, served),
+                                        lambda offset: page_at(offset, served))
+        for features, _ in pages:
             fresh = self._keep_new(features)
             if features and not fresh:
                 # The server ignores resultOffset (first page again): stop, use object ids.
