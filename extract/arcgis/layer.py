@@ -296,8 +296,9 @@ class LayerReader:
             yield self._keep_new(features)
 
     def _in_order(self, items, fetch) -> Iterator[tuple[list[Feature], bool]]:
-        """Fetch up to `concurrency` pages at once, hand them on in request order, and keep
-        only a bounded window in memory (never the whole layer)."""
+        """Keep `concurrency` pages requested at once, hand them on in request order, and keep
+        only a bounded window in memory (never the whole layer): the page being handed on,
+        and the requests in flight meanwhile."""
         window = self.concurrency
         with ThreadPoolExecutor(max_workers=window, thread_name_prefix="page") as pool:
             pending: list[Future] = []
@@ -305,7 +306,7 @@ class LayerReader:
             try:
                 for item in iterator:
                     pending.append(pool.submit(fetch, item))
-                    if len(pending) >= window:
+                    if len(pending) > window:
                         yield pending.pop(0).result()
                 while pending:
                     yield pending.pop(0).result()
