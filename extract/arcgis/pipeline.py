@@ -174,8 +174,6 @@ def page_table(utility_code: str, layer_name: str, run_id: str, page: list) -> p
 
 def texts(values: list[bytes | None]) -> pa.Array:
     """UTF-8 texts (None for null) as an Arrow string array."""
-    offsets = array("i", accumulate((len(v) if v is not None else 0 for v in values),
-                                    initial=0))
     nulls = values.count(None)
     validity = None
     if nulls:
@@ -184,14 +182,20 @@ def texts(values: list[bytes | None]) -> pa.Array:
             if value is not None:
                 bits[i >> 3] |= 1 << (i & 7)
         validity = pa.py_buffer(bits)
-    data = b"".join(v for v in values if v is not None)
+        values = [value or b"" for value in values]
+    offsets = array("i", accumulate(map(len, values), initial=0))
     return pa.Array.from_buffers(pa.string(), len(values),
-                                 [validity, pa.py_buffer(offsets), pa.py_buffer(data)], nulls)
+                                 [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))],
+                                 nulls)
 
 
 def repeated_text(value: str, count: int) -> pa.Array:
     encoded = value.encode()
-    return texts([encoded] * count)
+    size = len(encoded)
+    offsets = (array("i", range(0, size * count + 1, size)) if size
+               else array("i", [0]) * (count + 1))
+    return pa.Array.from_buffers(pa.string(), count,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(encoded * count)])
 
 
 def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
