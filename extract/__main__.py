@@ -66,12 +66,16 @@ def use_the_system_allocator_for_arrow() -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
-def keep_pandas_out() -> None:
-    """No extract needs pandas, yet DuckDB's Python binding imports it at the first query with
-    parameters (dlt's load runs many) to ask whether a parameter is a DataFrame: 33 MB of RSS
-    and 0.35 s, measured. Marked absent, DuckDB and dlt take it as not installed. Set only in
-    the command's own process: tests calling main() keep whatever they imported."""
-    sys.modules.setdefault("pandas", None)
+def skip_unused_imports() -> None:
+    """Modules libraries import on the side and no extract uses, marked absent (the libraries
+    then take them as not installed), measured:
+    - pandas: DuckDB's Python binding imports it at the first query with parameters (dlt's
+      load runs many) to ask whether a parameter is a DataFrame: 33 MB of RSS and 0.35 s;
+    - httpx's command-line client (httpx._main, with rich, click and pygments), which
+      `import httpx` loads whenever those are installed: 6 MB and 0.1-0.15 s.
+    Set only in the command's own process: tests calling main() keep whatever they import."""
+    for name in ("pandas", "httpx._main"):
+        sys.modules.setdefault(name, None)
 
 
 def writes_warehouse(args: argparse.Namespace) -> bool:
@@ -127,5 +131,5 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    keep_pandas_out()
+    skip_unused_imports()
     sys.exit(main())
