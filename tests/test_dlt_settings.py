@@ -32,7 +32,7 @@ def test_dlt_reads_the_repo_settings_from_any_directory(tmp_path):
             "runtime.dlthub_telemetry", "data_writer.buffer_max_items",
             "data_writer.file_max_items", "load.workers", "load.delete_completed_jobs")]))
         """, cwd=tmp_path))
-    assert values == [False, 5000, 50000, 1, True]
+    assert values == [False, 2000, 50000, 1, True]
 
 
 def test_importing_the_extractor_changes_no_environment_variable(tmp_path):

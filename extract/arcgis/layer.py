@@ -25,6 +25,8 @@ from extract.arcgis.geometry import esri_to_geojson, spatial_reference_wkid
 from extract.http import FetchError, HttpClient
 
 OID_FIELD_TYPE = "esriFieldTypeOID"
+# Pages requested at once within a layer, unless HC_PAGES_IN_FLIGHT says otherwise.
+DEFAULT_PAGES_IN_FLIGHT = 4
 
 
 class LayerError(Exception):
@@ -121,6 +123,10 @@ def fetch_layer_metadata(client: HttpClient, layer_url: str, base_params: dict) 
     )
 
 
+def pages_in_flight() -> int:
+    return int(os.environ.get("HC_PAGES_IN_FLIGHT", DEFAULT_PAGES_IN_FLIGHT))
+
+
 class LayerReader:
     """Pages through one layer; iterate `features()` for a stream of `Feature` lists."""
 
@@ -136,7 +142,7 @@ class LayerReader:
         self.base_params = base_params or {}
         cap = metadata.max_record_count
         self.page_size = min(page_size, cap) if cap else page_size
-        self.concurrency = concurrency or int(os.environ.get("HC_PAGES_IN_FLIGHT", "4"))
+        self.concurrency = concurrency or pages_in_flight()
         self.on_page = on_page or (lambda stats: None)
         self.stats = PageStats()
         self._seen = SeenIds()
@@ -218,22 +224,36 @@ class LayerReader:
 
     def _pages_by_offset(self) -> Iterator[list[Feature]]:
         order = {"orderByFields": f"{self.meta.object_id_field} ASC"}
-        first, more = self._feature_page(resultOffset=0, resultRecordCount=self.page_size,
-                                         **order)
+
+        def page_at(offset: int, size: int) -> tuple[list[Feature], bool]:
+            return self._feature_page(resultOffset=offset, resultRecordCount=size, **order)
+
+        expected = self.stats.expected_count
+        ahead = None
+        if expected is not None and expected > self.page_size:
+            # The first page is requested with the next ones, all at the size asked: servers
+            # serve that (page_size respects maxRecordCount), and the first page no longer
+            # costs a round trip alone. A server serving fewer is caught below.
+            ahead = self._in_order(range(0, expected, self.page_size),
+                                   lambda offset: page_at(offset, self.page_size))
+            first, more = next(ahead)
+        else:
+            first, more = page_at(0, self.page_size)
         yield self._keep_new(first)
         served = len(first)
+        if ahead is not None and served != self.page_size:
+            ahead.close()  # its offsets assumed the size asked: redone at the size served
+            ahead = None
         if not more and not self._missing_some():
             return
         if served == 0:
             return
-        expected = self.stats.expected_count
         if expected is None:
             yield from self._sequential_offsets(served, order)
             return
-        offsets = range(served, expected, served)
-        for features, _ in self._in_order(
-            offsets, lambda o: self._feature_page(resultOffset=o, resultRecordCount=served,
-                                                  **order)):
+        pages = ahead or self._in_order(range(served, expected, served),
+                                        lambda offset: page_at(offset, served))
+        for features, _ in pages:
             fresh = self._keep_new(features)
             if features and not fresh:
                 # The server ignores resultOffset (first page again): stop, use object ids.
@@ -276,8 +296,9 @@ class LayerReader:
             yield self._keep_new(features)
 
     def _in_order(self, items, fetch) -> Iterator[tuple[list[Feature], bool]]:
-        """Fetch up to `concurrency` pages at once, hand them on in request order, and keep
-        only a bounded window in memory (never the whole layer)."""
+        """Keep `concurrency` pages requested at once, hand them on in request order, and keep
+        only a bounded window in memory (never the whole layer): the page being handed on,
+        and the requests in flight meanwhile."""
         window = self.concurrency
         with ThreadPoolExecutor(max_workers=window, thread_name_prefix="page") as pool:
             pending: list[Future] = []
@@ -285,7 +306,7 @@ class LayerReader:
             try:
                 for item in iterator:
                     pending.append(pool.submit(fetch, item))
-                    if len(pending) >= window:
+                    if len(pending) > window:
                         yield pending.pop(0).result()
                 while pending:
                     yield pending.pop(0).result()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from extract import settings
-from extract.gridx.config import PricingConfig, load_pricing_configs
+
+if TYPE_CHECKING:  # the config models load only for a pricing run, not for every command
+    from extract.gridx.config import PricingConfig
 
 
 def _day(text: str) -> date:
@@ -35,6 +38,8 @@ def add_pricing_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_pricing(args: argparse.Namespace) -> int:
     """Exit status 0 only if every window of every selected config loaded (or was empty)."""
+    from extract.gridx.config import load_pricing_configs
+
     configs, problems = load_pricing_configs(settings.config_dir())
     for problem in problems:
         print(f"error: config problem: {problem}", file=sys.stderr)
