@@ -74,11 +74,16 @@ class PlannedLayer:
     fingerprint: dict
 
 
-def warehouse_destination() -> dlt.destinations.duckdb:
-    """The warehouse file, with DuckDB's memory capped so loading a big layer stays lean."""
-    credentials = DuckDbCredentials(str(settings.warehouse_path()))
+def warehouse_destination() -> dlt.destinations.duckdb | dlt.destinations.ducklake:
+    """The warehouse file (or the lake, with HC_LAKE), with DuckDB's memory capped so loading
+    a big layer stays lean."""
+    lake = settings.lake()
+    credentials = (settings.lake_dlt_credentials(lake) if lake
+                   else DuckDbCredentials(str(settings.warehouse_path())))
     credentials.global_config = {"memory_limit": os.environ.get("HC_DUCKDB_MEMORY", "64MB"),
                                  "threads": 1, "preserve_insertion_order": False}
+    if lake:
+        return dlt.destinations.ducklake(credentials)
     return dlt.destinations.duckdb(credentials)
 
 
