@@ -23,13 +23,14 @@ import pytest
 
 from extract import settings
 from extract.dbt_launch import dbt_env, launch_dbt
-from replicas.arcgis import ArcGISReplica
+from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.gridx import GridXReplica
 from replicas.postgres import start_cluster
 from replicas.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parents[1]
+PROTOCOL_CONFIGS = REPO / "tests" / "doubles" / "protocol_configs"
 UTILITIES = ("ace", "dpl")
 ACE = (PHI_URL, 4)
 ACE_FEATURES = 1562
@@ -86,7 +87,7 @@ def postgres():
 
 @pytest.fixture(scope="module")
 def replica():
-    with ReplicaServer(apps=[GridXReplica(), ArcGISReplica()]) as server:
+    with ReplicaServer(apps=[GridXReplica(), ArcGISReplica(protocol_catalog())]) as server:
         yield server
 
 
@@ -185,7 +186,7 @@ def configs(tmp_path_factory):
     for code in UTILITIES:
         target = config_dir / "utilities" / f"{code}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text((REPO / "configs" / "utilities" / f"{code}.yaml").read_text())
+        target.write_text((PROTOCOL_CONFIGS / "utilities" / f"{code}.yaml").read_text())
     (config_dir / "pricing").mkdir()
     (config_dir / "pricing" / "sce.yaml").write_text(
         (REPO / "configs" / "pricing" / "sce.yaml").read_text())
@@ -214,7 +215,9 @@ def team_lake(configs, replica, postgres) -> Warehouse:
 def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
                   table: str) -> list[str]:
     """The columns to compare, as SQL: a sum of doubles depends on the order rows arrive in
-    (last bits), so doubles compare to 1e-9 and geometries to 1e-9 degrees."""
+    (last bits), so doubles compare to 1e-9 and geometries to 1e-9 degrees. 128-bit integers
+    compare as the doubles the lake keeps of them: DuckDB writes them to Parquet as DOUBLE
+    (README "A shared warehouse", the history's geometry_hash)."""
     columns = []
     for name, data_type in con.execute(
             "select column_name, data_type from information_schema.columns "
@@ -224,6 +227,8 @@ def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
             continue
         if data_type in ("DOUBLE", "FLOAT"):
             columns.append(f'round("{name}", 9)')
+        elif data_type in ("HUGEINT", "UHUGEINT"):
+            columns.append(f'cast("{name}" as double)')
         elif data_type == "GEOMETRY":
             columns.append(f'st_astext(st_reduceprecision("{name}", 1e-9))')
         else:
