@@ -217,9 +217,7 @@ def team_lake(configs, replica, postgres) -> Warehouse:
 def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
                   table: str) -> list[str]:
     """The columns to compare, as SQL: a sum of doubles depends on the order rows arrive in
-    (last bits), so doubles compare to 1e-9 and geometries to 1e-9 degrees. 128-bit integers
-    compare as the doubles the lake keeps of them: DuckDB writes them to Parquet as DOUBLE
-    (README "A shared warehouse", the history's geometry_hash)."""
+    (last bits), so doubles compare to 1e-9 and geometries to 1e-9 degrees."""
     columns = []
     for name, data_type in con.execute(
             "select column_name, data_type from information_schema.columns "
@@ -229,8 +227,6 @@ def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
             continue
         if data_type in ("DOUBLE", "FLOAT"):
             columns.append(f'round("{name}", 9)')
-        elif data_type in ("HUGEINT", "UHUGEINT"):
-            columns.append(f'cast("{name}" as double)')
         elif data_type == "GEOMETRY":
             columns.append(f'st_astext(st_reduceprecision("{name}", 1e-9))')
         else:
