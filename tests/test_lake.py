@@ -34,6 +34,8 @@ PROTOCOL_CONFIGS = REPO / "tests" / "doubles" / "protocol_configs"
 UTILITIES = ("ace", "dpl")
 ACE = (PHI_URL, 4)
 ACE_FEATURES = 1562
+# Seeds and models: the data tests run once, in the team's first build of the lake.
+WITHOUT_DATA_TESTS = ("--exclude-resource-type", "test")
 PRICE_DAYS = ("--start", "2026-10-30", "--end", "2026-11-02")  # across the fall-back day
 # Columns that differ between any two runs (run ids, clocks, the history's random UUIDs),
 # whatever the warehouse.
@@ -123,22 +125,20 @@ class Warehouse:
                                 env=self.env(**extra), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
-    def dbt_in_child(self, command: str, *args: str, **extra: str) -> subprocess.Popen:
-        """`dbt build` or `dbt run` (the models alone, without the data tests the team's
-        build already ran: half the time)."""
+    def dbt_build_in_child(self, *args: str, **extra: str) -> subprocess.Popen:
         # each build its own target/ and logs/: two builds from one project must not share
         # them; a copy of a parsed project spares dbt a full parse (~10 s)
         parsed = self.root / "target" / "partial_parse.msgpack"
         if not parsed.exists() and self.parsed_project.exists():
             parsed.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.parsed_project, parsed)
-        return launch_dbt(command, "--target-path", str(self.root / "target"), "--log-path",
+        return launch_dbt("build", "--target-path", str(self.root / "target"), "--log-path",
                           str(self.root / "logs"), *args, env=self.env(**extra),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           start_new_session=True)
 
-    def dbt(self, command: str, *args: str, **extra: str) -> str:
-        child = self.dbt_in_child(command, *args, **extra)
+    def dbt_build(self, *args: str, **extra: str) -> str:
+        child = self.dbt_build_in_child(*args, **extra)
         output, _ = child.communicate(timeout=600)
         assert child.returncode == 0, output[-4000:]
         parsed = self.root / "target" / "partial_parse.msgpack"
@@ -199,7 +199,7 @@ def configs(tmp_path_factory):
 def file_run(configs, replica) -> Warehouse:
     warehouse = Warehouse(configs.parent / "file", replica)
     warehouse.extract_all()
-    warehouse.dbt("run")  # the models: the file's data tests run in tests/test_warehouse_build
+    warehouse.dbt_build(*WITHOUT_DATA_TESTS)  # they run on the file in test_warehouse_build
     return warehouse
 
 
@@ -210,7 +210,7 @@ def team_lake(configs, replica, postgres) -> Warehouse:
     warehouse = Warehouse(root, replica, postgres.create_database("team_lake"),
                           root / "shared" / "lake_data")
     warehouse.extract_all()
-    warehouse.dbt("build")
+    warehouse.dbt_build()
     return warehouse
 
 
@@ -328,7 +328,7 @@ def busy_lake(team_lake) -> BusyLake:
     try:
         extract = team_lake.extract("hosting-capacity", "--utility", "ace", "--force")
         during_extract = len(answers)
-        build = team_lake.dbt_in_child("run")
+        build = team_lake.dbt_build_in_child(*WITHOUT_DATA_TESTS)
         output = ""
         deadline = time.monotonic() + 300
         while "START" not in output:  # the build holds the lake's lock once it runs models
@@ -337,7 +337,7 @@ def busy_lake(team_lake) -> BusyLake:
             output += line
         colleague = Warehouse(team_lake.root.parent / "colleague", team_lake.replica,
                               team_lake.lake, team_lake.data_path)
-        second = colleague.dbt_in_child("build", HC_WAREHOUSE_WAIT_S="2")
+        second = colleague.dbt_build_in_child(HC_WAREHOUSE_WAIT_S="2")
         colleague_output, _ = second.communicate(timeout=300)
         rest, _ = build.communicate(timeout=600)
     finally:
@@ -362,7 +362,7 @@ def test_readers_query_the_lake_while_an_extract_and_a_build_write(busy_lake):
 def test_a_second_build_of_the_same_schemas_waits_then_names_the_first(busy_lake):
     output = busy_lake.colleague_output
     assert busy_lake.colleague_status != 0
-    assert "lake in use by dbt run (PID" in output, output[-3000:]
+    assert "lake in use by dbt build (PID" in output, output[-3000:]
     assert "writing the schemas staging, intermediate, marts; waiting" in output
     assert "run again when it finishes" in output
     assert "dbt build --target personal" in output
@@ -374,8 +374,9 @@ def test_two_people_build_at_once_each_in_their_own_schemas(team_lake):
     for person in ("alice", "bob"):
         mine = Warehouse(team_lake.root.parent / person, team_lake.replica, team_lake.lake,
                          team_lake.data_path)
-        builds[person] = (mine, mine.dbt_in_child("run", "--target", "personal",
-                                                  HC_DBT_SCHEMA=person))
+        builds[person] = (mine, mine.dbt_build_in_child("--target", "personal",
+                                                        *WITHOUT_DATA_TESTS,
+                                                        HC_DBT_SCHEMA=person))
     for person, (_, child) in builds.items():
         output, _ = child.communicate(timeout=600)
         assert child.returncode == 0, f"{person}: {output[-4000:]}"
