@@ -17,20 +17,25 @@ export PYTHONDONTWRITEBYTECODE := 1
 # runners beside them.
 DOUBLES := $(CURDIR)/tests/doubles
 
-.PHONY: setup map-tools demo test test-unit extract build lint bench docs clean lock map serve-map
+.PHONY: setup map-tools postgres demo test test-unit extract build lint bench docs clean lock map \
+	serve-map lake-maintain lake-shell
 
-setup: $(STAMP) map-tools $(NPM_STAMP)
+setup: $(STAMP) map-tools postgres $(NPM_STAMP)
 
-$(STAMP): requirements.lock pyproject.toml scripts/install_spatial.py
+$(STAMP): requirements.lock pyproject.toml scripts/install_extensions.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	$(PY) scripts/install_spatial.py
+	$(PY) scripts/install_extensions.py
 	touch $(STAMP)
 
 # npm and Debian's Chromium for the map, installed when root, else the command is printed.
 map-tools:
 	@bash scripts/install_map_tools.sh
+
+# Debian's PostgreSQL server for the lake tests, installed when root, else the command is printed.
+postgres:
+	@bash scripts/install_postgres.sh
 
 # The map's browser libraries, pinned by hcmap/package-lock.json, vendored into the site.
 $(NPM_STAMP): hcmap/package-lock.json | map-tools
@@ -67,6 +72,14 @@ serve-map: setup
 
 bench: setup
 	PYTHONPATH=$(DOUBLES) $(PY) -m replicas.bench
+
+# HC_LAKE only: expire snapshots older than HC_LAKE_KEEP_DAYS (90), delete unused files.
+lake-maintain: setup
+	$(PY) -m extract lake-maintain
+
+# HC_LAKE only: the DuckDB CLI on the lake, read-only, as extract and dbt see it.
+lake-shell: setup
+	$(BIN)/duckdb -cmd "$$($(PY) -m extract lake-sql)"
 
 docs: setup
 	cd dbt_project && $(BIN)/dbt docs generate

@@ -1,4 +1,5 @@
-"""`python -m extract {all,hosting-capacity,pricing,validate-configs}` (see README)."""
+"""`python -m extract {all,hosting-capacity,pricing,validate-configs,lake-maintain,lake-sql}`
+(see README)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 from extract import settings
-from extract.warehouse_lock import WarehouseInUse, exclusive_writer
+from extract.warehouse_lock import RAW_SCHEMAS, WarehouseInUse, exclusive_writer, lake_writer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--live", action="store_true",
                           help="fetch each supported layer's metadata and report drift")
     validate.add_argument("--utility", help="with --live: one utility_code")
+    commands.add_parser("lake-maintain", help="HC_LAKE: expire snapshots older than "
+                        "HC_LAKE_KEEP_DAYS (90) and delete files no snapshot uses")
+    commands.add_parser("lake-sql", help="HC_LAKE: print the SQL that opens the lake in the "
+                        "DuckDB CLI (make lake-shell)")
     return parser
 
 
@@ -104,15 +109,27 @@ def main(argv: list[str] | None = None) -> int:
 
             return max(status, validate_live(args.utility))
         return status
-    if not writes_warehouse(args):
-        return run_command(args)
     try:
-        with exclusive_writer(settings.warehouse_dir()):
+        if args.command in ("lake-maintain", "lake-sql"):
+            return run_lake_command(args.command)
+        if not writes_warehouse(args):
+            return run_command(args)
+        with exclusive_writer(settings.warehouse_dir()), lake_writer([(RAW_SCHEMAS, False)]):
             discard_dlt_working_state(settings.warehouse_dir())
             return run_command(args)
-    except WarehouseInUse as error:
+    except (WarehouseInUse, settings.LakeSettingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def run_lake_command(command: str) -> int:
+    from extract import lake
+
+    if command == "lake-sql":
+        print(lake.attach_script())
+        return 0
+    print(lake.maintain().summary())
+    return 0
 
 
 def run_command(args: argparse.Namespace) -> int:

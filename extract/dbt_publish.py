@@ -17,10 +17,12 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         conn.create_function(
             "hc_publish_marts_file",
-            lambda tables, allow_shrink: publish.publish_marts_file(
-                conn.cursor(), list(tables), bool(allow_shrink)),
-            [duckdb.list_type("VARCHAR"), "BOOLEAN"], "VARCHAR", side_effects=True)
+            lambda database, marts_schema, tables, allow_shrink: publish.publish_marts_file(
+                conn.cursor(), database, marts_schema, list(tables), bool(allow_shrink)),
+            ["VARCHAR", "VARCHAR", duckdb.list_type("VARCHAR"), "BOOLEAN"], "VARCHAR",
+            side_effects=True)
         conn.create_function(
             "hc_write_exports",
-            lambda row_group_rows: publish.write_exports(conn.cursor(), row_group_rows),
-            ["BIGINT"], "VARCHAR", side_effects=True)
+            lambda database, marts_schema, row_group_rows: publish.write_exports(
+                conn.cursor(), database, marts_schema, row_group_rows),
+            ["VARCHAR", "VARCHAR", "BIGINT"], "VARCHAR", side_effects=True)

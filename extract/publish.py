@@ -2,7 +2,11 @@
 
 Called at the end of every `dbt build` (or `dbt run`) that passed, by the on-run-end hook
 `publish()` (dbt_project/macros/publish.sql) through the SQL functions that the dbt-duckdb
-plugin extract/dbt_publish.py registers. `connection` is a cursor of dbt's own connection.
+plugin extract/dbt_publish.py registers. `connection` is a cursor of dbt's own connection;
+`database` and `marts_schema` are where this build put the marts: `hosting_capacity` and
+`marts` in the DuckDB file; with HC_LAKE, `lake` and `marts` (or `<schema>_marts` for dbt's
+`personal` target). Built in the lake, the marts are still published to the warehouse
+folder, as marts.duckdb and exports/, for BI tools and GIS users as before.
 
 marts.duckdb holds the marts tables alone, in its default schema, plus the table macros of
 dbt_project/sql/warehouse_macros.sql. DuckDB names a file's catalog after the file, so
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from extract import faultpoints
+from extract import faultpoints, settings
 
 MARTS_SCHEMA = "marts"
 MARTS_FILE = "marts.duckdb"
@@ -35,10 +39,10 @@ EXPORTS = {
         "select * exclude (raw_attributes, bbox_min_lon, bbox_min_lat, bbox_max_lon, "
         "bbox_max_lat), cast(raw_attributes as varchar) as raw_attributes, "
         "struct_pack(xmin := bbox_min_lon, ymin := bbox_min_lat, xmax := bbox_max_lon, "
-        "ymax := bbox_max_lat) as bbox from marts.hosting_capacity_records"
+        "ymax := bbox_max_lat) as bbox from {marts}.hosting_capacity_records"
     ),
     "dynamic_prices.parquet": (
-        "select * from marts.dynamic_prices order by utility, program, market, cca, rate_name, "
+        "select * from {marts}.dynamic_prices order by utility, program, market, cca, rate_name, "
         "representative_circuit_id, interval_minutes, interval_start"
     ),
 }
@@ -56,28 +60,49 @@ def macros_sql(marts_path: str = MARTS_SCHEMA) -> str:
     return MACROS_FILE.read_text().replace("{marts}", marts_path)
 
 
-def warehouse_dir(connection: duckdb.DuckDBPyConnection) -> Path:
+def use_build_database(connection, database: str) -> Path:
+    """Make the build's database the cursor's default (a new cursor starts in dbt's
+    in-memory one when the build is in the lake); returns the warehouse folder."""
+    connection.execute(f"use {database}")
+    if database == settings.LAKE_ALIAS:
+        return settings.warehouse_dir()
     path = connection.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchone()[0]
     return Path(path).resolve().parent
 
 
-def copy_marts(connection, target: Path, tables: list[str]) -> dict[str, int]:
+def add_build_macros(connection, database: str, marts_schema: str) -> None:
+    """The macros in the build's database too: in hosting_capacity.duckdb, reading `marts`;
+    in the lake, reading `lake.<marts schema>` (so they work whether or not a reader `USE`s
+    the lake), in its default schema, or in the marts schema of a `personal` target."""
+    if database != settings.LAKE_ALIAS:
+        connection.execute(macros_sql())
+        return
+    home = "main" if marts_schema == MARTS_SCHEMA else marts_schema
+    connection.execute(f"use {database}.{home}")
+    try:
+        connection.execute(macros_sql(f"{database}.{marts_schema}"))
+    finally:
+        connection.execute(f"use {database}")
+
+
+def copy_marts(connection, marts_schema: str, target: Path, tables: list[str]) -> dict[str, int]:
     counts = {}
     connection.execute(f"attach '{target}' as {STAGING_ALIAS}")
     try:
         for table in tables:
             connection.execute(f'create table {STAGING_ALIAS}.main."{table}" as '
-                               f'select * from {MARTS_SCHEMA}."{table}"')
+                               f'select * from {marts_schema}."{table}"')
             counts[table] = connection.execute(
-                f'select count(*) from {MARTS_SCHEMA}."{table}"').fetchone()[0]
+                f'select count(*) from {marts_schema}."{table}"').fetchone()[0]
     finally:
         connection.execute(f"detach {STAGING_ALIAS}")
     return counts
 
 
-def shrinkage(published: Path, connection, counts: dict[str, int]) -> list[str]:
+def shrinkage(published: Path, connection, marts_schema: str,
+              counts: dict[str, int]) -> list[str]:
     """What this build would lose against the published file: a supported utility's records
     gone to zero, or a mart losing more than half its rows. Empty when nothing shrinks."""
     if not published.exists():
@@ -95,7 +120,7 @@ def shrinkage(published: Path, connection, counts: dict[str, int]) -> list[str]:
             before = dict(old.execute("select utility_code, record_count from main.utilities "
                                       "where record_count > 0").fetchall())
             now = dict(connection.execute(
-                f"select utility_code, record_count from {MARTS_SCHEMA}.utilities "
+                f"select utility_code, record_count from {marts_schema}.utilities "
                 "where is_supported").fetchall())
             losses += [f"utility {code}: {before[code]:,} records published, 0 now"
                        for code in sorted(before) if now.get(code) == 0]
@@ -110,19 +135,20 @@ def add_macros(target: Path) -> None:
         con.execute("checkpoint")
 
 
-def publish_marts_file(connection, tables: list[str], allow_shrink: bool) -> str:
+def publish_marts_file(connection, database: str, marts_schema: str, tables: list[str],
+                       allow_shrink: bool) -> str:
     """Copy `tables` of the marts schema to marts.duckdb, atomically; a summary line."""
     connection.execute("load spatial")
-    connection.execute(macros_sql())  # the macros in hosting_capacity.duckdb too
-    final_path = warehouse_dir(connection) / MARTS_FILE
+    final_path = use_build_database(connection, database) / MARTS_FILE
+    add_build_macros(connection, database, marts_schema)
     for leftover in final_path.parent.glob(".marts-publish-*"):
         shutil.rmtree(leftover, ignore_errors=True)  # from a build killed midway
     staging_dir = final_path.with_name(f".marts-publish-{os.getpid()}")
     staging_dir.mkdir()
     try:
         temp_path = staging_dir / MARTS_FILE
-        counts = copy_marts(connection, temp_path, tables)
-        losses = shrinkage(final_path, connection, counts)
+        counts = copy_marts(connection, marts_schema, temp_path, tables)
+        losses = shrinkage(final_path, connection, marts_schema, counts)
         if losses and not allow_shrink:
             raise PublishRefused(
                 f"{final_path} not replaced: this build would publish less than it holds "
@@ -138,12 +164,12 @@ def publish_marts_file(connection, tables: list[str], allow_shrink: bool) -> str
             + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
 
 
-def geo_metadata(connection) -> str:
+def geo_metadata(connection, marts_schema: str) -> str:
     """GeoParquet 1.1 `geo` metadata of the records file, with its bbox covering."""
     types, xmin, ymin, xmax, ymax = connection.execute(
         "select list(distinct geometry_type) filter (where geometry_type is not null), "
         "min(bbox_min_lon), min(bbox_min_lat), max(bbox_max_lon), max(bbox_max_lat) "
-        "from marts.hosting_capacity_records").fetchone()
+        f"from {marts_schema}.hosting_capacity_records").fetchone()
     column = {
         "encoding": "WKB",
         "geometry_types": sorted(GEOPARQUET_TYPES[t] for t in types or [] if t in
@@ -166,22 +192,23 @@ def write_atomically(connection, query: str, final_path: Path, options: str = ""
     return rows
 
 
-def write_exports(connection, row_group_rows: int) -> str:
+def write_exports(connection, database: str, marts_schema: str, row_group_rows: int) -> str:
     """GeoParquet 1.1 of the records (WGS84, Hilbert-ordered row groups of `row_group_rows`,
     a `bbox` covering column: DuckDB writes only 1.0 metadata itself) and Parquet of the
     prices, into warehouse/exports/; a summary line."""
     connection.execute("load spatial")
-    directory = warehouse_dir(connection) / "exports"
+    directory = use_build_database(connection, database) / "exports"
     directory.mkdir(exist_ok=True)
     for leftover in directory.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)  # from an export killed midway
-    geo = geo_metadata(connection).replace("'", "''")
+    geo = geo_metadata(connection, marts_schema).replace("'", "''")
     # One writer thread keeps the Hilbert order of the rows within and across row groups.
     connection.execute("set preserve_insertion_order = true")
     written = []
     for name, query in EXPORTS.items():
         options = (f", row_group_size {int(row_group_rows)}, geoparquet_version 'NONE', "
                    f"kv_metadata {{geo: '{geo}'}}") if name == RECORDS_FILE else ""
-        rows = write_atomically(connection, query, directory / name, options)
+        rows = write_atomically(connection, query.format(marts=marts_schema), directory / name,
+                                options)
         written.append(f"{name} {rows:,}")
     return f"exported to {directory}: " + ", ".join(written)

@@ -9,19 +9,29 @@ DuckDB's own file lock is separate: a reader (`duckdb -readonly`, a BI tool) hol
 `hosting_capacity.duckdb` makes every read-write open fail at once. Writers retry such opens
 until the reader lets go (with no limit unless `HC_WAREHOUSE_WAIT_S` is set), so a reader
 delays a load, never fails it.
+
+With a lake (HC_LAKE) on PostgreSQL, writers on other machines share it: `lake_writer` holds
+PostgreSQL advisory locks for the run, on the lake's raw schemas (an extract, exclusively; a
+build, shared, as it reads them) and on the schemas a build writes (exclusively: one build per
+set of schemas; `dbt build --target personal` writes its own). PostgreSQL releases them when
+the process ends, however it ends. Readers take no lock: DuckLake gives each a snapshot.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+
+from extract import settings
 
 LOCK_FILE = ".writer.lock"
 DEFAULT_WAIT_S = 300.0
@@ -132,3 +142,87 @@ def retry_while_file_locked(action: Callable[[], T], what: str) -> T:
                       "file (readers belong on marts.duckdb)", file=sys.stderr, flush=True)
                 next_notice = now + 60
             time.sleep(_RETRY_EVERY_S)
+
+
+RAW_SCHEMAS = "the raw schemas (raw_arcgis, raw_gridx)"
+
+
+def models_scope(prefix: str) -> str:
+    """The schemas one dbt target builds (`personal` prefixes them with its schema)."""
+    return f"the schemas {prefix}staging, {prefix}intermediate, {prefix}marts"
+
+
+_ADVISORY_NAMESPACE = 0x4843  # "HC": the first key of our two-key advisory locks
+
+
+def _advisory_key(scope: str) -> int:
+    digest = hashlib.blake2b(f"{settings.LAKE_METADATA_SCHEMA}:{scope}".encode(), digest_size=4)
+    return int.from_bytes(digest.digest(), "big") & 0x7FFFFFFF
+
+
+def _libpq_conninfo(keywords: dict[str, str]) -> str:
+    def quote(value: str) -> str:
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    return " ".join(f"{key}={quote(value)}" for key, value in keywords.items())
+
+
+def _command_name() -> str:
+    """`dbt build`, `python -m extract all`: what a lake lock's holder is doing."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if program == "__main__.py":
+        program = f"python -m {Path(sys.argv[0]).parent.name}"
+    words = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
+    return " ".join([program, *words])
+
+
+def _lake_lock_holder(connection, key: int) -> str:
+    row = connection.execute(
+        "select a.application_name, host(a.client_addr) from pg_locks l "
+        "join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' "
+        "and l.granted and l.classid = %s and l.objid = %s "
+        "and l.pid <> pg_backend_pid() limit 1", (_ADVISORY_NAMESPACE, key)).fetchone()
+    if not row:
+        return "another process"
+    name, address = row
+    return f"{name or 'another process'}" + (f" from {address}" if address else "")
+
+
+@contextmanager
+def lake_writer(scopes: list[tuple[str, bool]], wait_s: float | None = None) -> Iterator[None]:
+    """Hold the lake's advisory lock on each (scope, shared) for the block, waiting for other
+    writers first (up to HC_WAREHOUSE_WAIT_S). Does nothing without a PostgreSQL lake (the
+    warehouse file's own `exclusive_writer` and DuckDB's file lock then apply)."""
+    lake = settings.lake()
+    if lake is None or lake.kind != "postgres":
+        yield
+        return
+    import psycopg
+
+    me = f"{_command_name()} (PID {os.getpid()} on {socket.gethostname()})"
+    deadline = time.monotonic() + (wait_seconds() if wait_s is None else wait_s)
+    try:
+        connection = psycopg.connect(_libpq_conninfo(lake.catalog), autocommit=True,
+                                     application_name=me[:63], connect_timeout=30)
+    except psycopg.Error as error:
+        raise WarehouseInUse(f"cannot reach the lake's catalog ({lake.describe()}): "
+                             f"{str(error).strip()}") from None
+    with connection:
+        for scope, shared in scopes:
+            key = _advisory_key(scope)
+            function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+            told = False
+            while not connection.execute(f"select {function}(%s, %s)",
+                                         (_ADVISORY_NAMESPACE, key)).fetchone()[0]:
+                holder = _lake_lock_holder(connection, key)
+                if time.monotonic() >= deadline:
+                    raise WarehouseInUse(
+                        f"lake in use by {holder}, writing {scope}; run again when it "
+                        "finishes (or raise HC_WAREHOUSE_WAIT_S). To build beside the "
+                        "team's models: dbt build --target personal")
+                if not told:
+                    print(f"lake in use by {holder}, writing {scope}; waiting for it to "
+                          "finish", flush=True)
+                    told = True
+                time.sleep(_RETRY_EVERY_S)
+        yield  # closing the connection releases every lock

@@ -52,3 +52,15 @@ def test_history_section_keeps_one_version_per_changed_record(capsys, monkeypatc
     # 1 record in 20 changed: one new version each, the rest not copied
     assert (figures["versions"], figures["changed"]) == (4_000 + 200, 200)
     assert 0 < figures["added_share"] < 1
+
+
+def test_lake_section_times_extract_build_and_macros_in_the_lake_and_the_file(
+        capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    bench.lake_against_file(features=2_000, records=20_000)  # asserts equal macro answers
+    printed = capsys.readouterr().out
+    assert "extract 2,000 features: file" in printed and "ratio lake/file" in printed
+    assert "dbt build on 20,000 records: file" in printed
+    for macro in ("hc_nearby", "hc_in_bbox", "hc_sites_for_project"):
+        line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
+        assert "lake" in line and "file" in line and not line.rstrip().endswith("; 0 rows")

@@ -2,7 +2,8 @@
     on-run-end: after a `dbt build` or `dbt run` in which every node passed and every mart was
     built (a partial selection publishes nothing: the file would mix builds), publish warehouse/marts.duckdb (every model of the marts schema, found in the
     graph: a new mart needs no edit here) and then write warehouse/exports/. The file work is
-    done by SQL functions of the plugin extract/dbt_publish.py (see extract/publish.py).
+    done by SQL functions of the plugin extract/dbt_publish.py (see extract/publish.py), told
+    where this target built the marts (the DuckDB file or the lake, and which schema).
     A refused (shrinking) publish fails the command and leaves both as they were.
 -#}
 {% macro publish() %}
@@ -28,10 +29,12 @@
             {% set allow_shrink = var('allow_shrink', false) | string | lower
                 in ('true', '1', 'yes') %}
             {% set marts_list = "['" ~ (marts | sort | join("', '")) ~ "']" %}
-            {% set published = run_query(
-                "select hc_publish_marts_file(" ~ marts_list ~ ", " ~ allow_shrink ~ ")") %}
+            {% set where = "'" ~ target.database ~ "', '"
+                ~ generate_schema_name('marts', none) | trim ~ "'" %}
+            {% set published = run_query("select hc_publish_marts_file(" ~ where ~ ", "
+                ~ marts_list ~ ", " ~ allow_shrink ~ ")") %}
             {{ log(published.columns[0].values()[0], info=True) }}
-            {% set exported = run_query("select hc_write_exports("
+            {% set exported = run_query("select hc_write_exports(" ~ where ~ ", "
                 ~ var('geoparquet_row_group_rows', 10000) | int ~ ")") %}
             {{ log(exported.columns[0].values()[0], info=True) }}
         {% endif %}

@@ -1,5 +1,6 @@
 -- Table macros for the DuckDB CLI and BI tools, created in both hosting_capacity.duckdb and
--- marts.duckdb by the on-run-end hook publish() (extract/publish.py; {marts} becomes `marts`).
+-- marts.duckdb by the on-run-end hook publish() (extract/publish.py; {marts} becomes `marts`),
+-- or, with HC_LAKE, in the lake and marts.duckdb ({marts} becomes `lake.marts` in the lake).
 -- Run `LOAD spatial;` first.
 --
 -- Each macro first narrows to a range of the centroid or bbox columns that can only keep

@@ -83,7 +83,7 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
     utilities, errors = select_utilities(configs, problems, code, category)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    latest = {} if dry_run else latest_successful_runs(settings.warehouse_path())
+    latest = {} if dry_run else latest_successful_runs()
     limiter = HostLimiter()
     workers = int(os.environ.get("HC_UTILITIES_IN_FLIGHT", "4"))
     started = time.monotonic()
@@ -118,7 +118,7 @@ def extract_utilities(configs: list[UtilityConfig], problems: list[ConfigProblem
 
 
 def list_utilities(configs: list[UtilityConfig]) -> int:
-    latest = latest_successful_runs(settings.warehouse_path())
+    latest = latest_successful_runs()
     print(f"{'code':<22} {'type':<15} {'supported':<9} {'last ingested':<20} {'records':>9}  name")
     for config in configs:
         run = latest.get(config.utility_code)

@@ -76,13 +76,18 @@ class PlannedLayer:
     fingerprint: dict
 
 
-def warehouse_destination() -> dlt.destinations.duckdb:
-    """The warehouse file, with DuckDB's memory capped so loading a big layer stays lean.
-    Not lower: 32 MB takes 20 MB off the peak RSS, but a load of features carrying 5 KB of
-    geometry each then fails for memory (64 MB loads 7 KB each, in row groups of one page)."""
-    credentials = DuckDbCredentials(str(settings.warehouse_path()))
+def warehouse_destination() -> dlt.destinations.duckdb | dlt.destinations.ducklake:
+    """The warehouse file (or the lake, with HC_LAKE), with DuckDB's memory capped so loading
+    a big layer stays lean. Not lower: 32 MB takes 20 MB off the peak RSS, but a load of
+    features carrying 5 KB of geometry each then fails for memory (64 MB loads 7 KB each, in
+    row groups of one page)."""
+    lake = settings.lake()
+    credentials = (settings.lake_dlt_credentials(lake) if lake
+                   else DuckDbCredentials(str(settings.warehouse_path())))
     credentials.global_config = {"memory_limit": os.environ.get("HC_DUCKDB_MEMORY", "64MB"),
                                  "threads": 1, "preserve_insertion_order": False}
+    if lake:
+        return dlt.destinations.ducklake(credentials)
     return dlt.destinations.duckdb(credentials)
 
 

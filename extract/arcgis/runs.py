@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from extract import settings
+
 RUNS_TABLE = "ingestion_runs"
 
 
@@ -72,19 +74,22 @@ class LatestSuccess:
     layer_counts: dict = field(default_factory=dict)
 
 
-def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
+def latest_successful_runs(warehouse_path: Path | None = None) -> dict[str, LatestSuccess]:
     """utility_code -> its latest successful run whose rows are all in the warehouse; empty
     when nothing was extracted yet. A success whose rows are missing is not trusted, so
     skip-unchanged refetches that utility rather than keep it lost. The same rule as the
     dbt model stg_arcgis__latest_successful_runs, tied to it by
-    tests/test_latest_successful_run_tie.py (this side runs before any build)."""
-    if not warehouse_path.exists():
+    tests/test_latest_successful_run_tie.py (this side runs before any build).
+    `warehouse_path`: a DuckDB file; by default the warehouse (the lake with HC_LAKE)."""
+    if not (settings.warehouse_exists() if warehouse_path is None else warehouse_path.exists()):
         return {}
     try:
-        with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        with (settings.connect_warehouse(read_only=True) if warehouse_path is None
+              else duckdb.connect(str(warehouse_path), read_only=True)) as con:
             columns = {row[0] for row in con.execute(
                 "select column_name from information_schema.columns "
-                f"where table_schema = 'raw_arcgis' and table_name = '{RUNS_TABLE}'").fetchall()}
+                "where table_catalog = current_database() and table_schema = 'raw_arcgis' "
+                f"and table_name = '{RUNS_TABLE}'").fetchall()}
             counts = "layer_counts" if "layer_counts" in columns else "null"
             rows = con.execute(f"""
                 with latest as (
@@ -106,7 +111,7 @@ def latest_successful_runs(warehouse_path: Path) -> dict[str, LatestSuccess]:
                 from latest left join loaded using (run_id)
                 where coalesce(loaded.rows_loaded, 0) = latest.records_written
             """).fetchall()
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, settings.LakeNotCreated):
         return {}
     return {code: LatestSuccess(run_id, at, records, as_dict(prints), as_dict(counts))
             for code, run_id, at, records, prints, counts in rows}

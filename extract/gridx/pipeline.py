@@ -107,10 +107,17 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def warehouse_destination() -> dlt.destinations.duckdb | dlt.destinations.ducklake:
+    lake = settings.lake()
+    if lake:
+        return dlt.destinations.ducklake(settings.lake_dlt_credentials(lake))
+    return dlt.destinations.duckdb(str(settings.warehouse_path()))
+
+
 def make_pipeline() -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
+        destination=warehouse_destination(),
         dataset_name=RAW_DATASET,
         pipelines_dir=str(settings.warehouse_dir() / ".dlt"),
     )
@@ -196,7 +203,7 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
             lambda: final_days(pipeline, config), f"pricing {config.name}")
     except Exception as error:  # noqa: BLE001 - e.g. a reader held the file past the wait
         run.load_error = (f"cannot read what is loaded in "
-                          f"{settings.warehouse_path()}: {type(error).__name__}: {error}")
+                          f"{settings.describe_warehouse()}: {type(error).__name__}: {error}")
         run.seconds = time.monotonic() - began
         return run
     windows, run.windows_skipped = plan_windows(config, run.rates, run.circuits, run.start,
@@ -215,7 +222,7 @@ def run_pricing_config(config: PricingConfig, *, rates: tuple[str, ...] = (),
                                         f"pricing {config.name}: loading prices")
                 run.intervals_written = sum(len(r.rows) for r in run.results)
             except Exception as error:  # noqa: BLE001 - any load failure fails this config only
-                run.load_error = (f"loading into {settings.warehouse_path()} failed: "
+                run.load_error = (f"loading into {settings.describe_warehouse()} failed: "
                                   f"{type(error).__name__}: {error}")
     run.seconds = time.monotonic() - began
     return run

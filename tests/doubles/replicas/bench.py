@@ -13,6 +13,9 @@
    in headless Chromium.
 7. History: a refresh of 1,000,000 records where 5% changed, built with and without the
    history models; the disk the history gains against one vintage, and the build times.
+8. The lake (HC_LAKE: DuckLake, its catalog in a throwaway PostgreSQL) against the DuckDB
+   file: an extract of 1,000,000 features, `dbt build` on 10,000,000 records, and the siting
+   macros run in the lake against the same macros in the file's marts.duckdb.
 Figures are printed with each target's ratio.
 """
 
@@ -113,10 +116,10 @@ def bench_workspace(name: str) -> tuple[Path, Path]:
     return root / "configs", root / "warehouse"
 
 
-def run_our_extract(server_url: str, label: str) -> tuple[float, float]:
+def run_our_extract(server_url: str, label: str, **extra_env: str) -> tuple[float, float]:
     config_dir, warehouse_dir = bench_workspace(label)
     env = {**os.environ, "HC_REPLICA_URL": server_url, "HC_CONFIG_DIR": str(config_dir),
-           "HC_WAREHOUSE_DIR": str(warehouse_dir)}
+           "HC_WAREHOUSE_DIR": str(warehouse_dir), **extra_env}
     wall, rss, output = measured([sys.executable, "-m", "extract", "hosting-capacity",
                                   "--utility", "bench", "--force"], env)
     print("   ", output.strip().splitlines()[-1])
@@ -578,6 +581,93 @@ def history_refresh(records: int, changed_share: float = 0.05, repeats: int = 2)
             "time_ratio": with_seconds / only_seconds}
 
 
+@contextmanager
+def environment(values: dict) -> Iterator[None]:
+    """os.environ with `values` for the block (extract.settings reads it at each call)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def lake_env(cluster, label: str) -> dict:
+    """HC_LAKE and HC_LAKE_DATA_PATH of a new lake in `cluster` (its data under .bench/)."""
+    database = f"bench_{label}_{os.getpid()}"
+    return {"HC_LAKE": cluster.create_database(database),
+            "HC_LAKE_DATA_PATH": tempfile.mkdtemp(prefix=f"{database}-", dir=BENCH_DIR)}
+
+
+def build_on_synthetic_records(label: str, records: int, lake: dict) -> tuple[float, Path]:
+    """`dbt build` of every model on `records` synthetic records, in the file or the lake."""
+    from extract import settings
+
+    config_dir, warehouse_dir = bench_workspace(label)
+    env = {**os.environ, "HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir),
+           **lake}
+    env.pop("HC_REPLICA_URL", None)
+    if not lake:
+        env.pop("HC_LAKE", None)
+    dbt(["run", "--select", "stg_configs__layers", "stg_configs__utilities"], env)
+    with environment({k: env[k] for k in ("HC_WAREHOUSE_DIR", *lake)}):
+        con = settings.connect_warehouse()
+    with con:
+        con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
+    seconds, _ = dbt(["build"], env)
+    return seconds, warehouse_dir
+
+
+def lake_against_file(features: int, records: int) -> None:
+    from extract import settings
+    from replicas.postgres import start_cluster
+
+    print("\n8. The lake (DuckLake 1.5.5, catalog in PostgreSQL on 127.0.0.1, data on local "
+          "disk) against the DuckDB file")
+    cluster = start_cluster()
+    try:
+        with prepared_replica(features, 0.0) as app, ReplicaServer(apps=[app]) as server:
+            file_s, file_rss = run_our_extract(server.url, "lake-extract-file", HC_LAKE="")
+            lake_s, lake_rss = run_our_extract(server.url, "lake-extract-lake",
+                                               **lake_env(cluster, "extract"))
+        print(f"   extract {features:,} features: file {file_s:.1f} s ({file_rss:.0f} MB), "
+              f"lake {lake_s:.1f} s ({lake_rss:.0f} MB), ratio lake/file {lake_s / file_s:.2f}")
+        file_build, file_dir = build_on_synthetic_records("lake-build-file", records, {})
+        lake = lake_env(cluster, "build")
+        lake_build, _ = build_on_synthetic_records("lake-build-lake", records, lake)
+        print(f"   dbt build on {records:,} records: file {file_build:.1f} s, lake "
+              f"{lake_build:.1f} s, ratio lake/file {lake_build / file_build:.2f}")
+        lat, lon = 35.0 + records / 1000 * 0.0005, -119.5
+        box = [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]
+        cases = [
+            ("hc_nearby(lat, lon, 5)", "select source_object_id, distance_km from "
+             "hc_nearby($1, $2, 5) order by distance_km, source_object_id", [lat, lon]),
+            ("hc_in_bbox, 0.1 degree box",
+             "select source_object_id from hc_in_bbox($1, $2, $3, $4) order by all", box),
+            ("hc_sites_for_project(2000, 0.1 degree box)", "select source_object_id from "
+             "hc_sites_for_project(2000, $1, $2, $3, $4) order by all", box),
+        ]
+        with duckdb.connect(str(file_dir / "marts.duckdb"), read_only=True) as file_con:
+            file_con.execute("load spatial")
+            with environment(lake):
+                lake_con = settings.connect_warehouse(read_only=True)
+            with lake_con:
+                lake_con.execute("load spatial")
+                for name, sql, params in cases:
+                    answers = lake_con.execute(sql, params).fetchall()
+                    assert answers == file_con.execute(sql, params).fetchall(), name
+                    lake_ms = median_ms(lake_con, sql, params)
+                    file_ms = median_ms(file_con, sql, params)
+                    print(f"   {name}: lake {lake_ms:.0f} ms, file {file_ms:.0f} ms median, "
+                          f"ratio {lake_ms / file_ms:.2f}; {len(answers):,} rows")
+    finally:
+        cluster.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m replicas.bench", description=__doc__)
     parser.add_argument("--features", type=int, default=100_000)
@@ -589,8 +679,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--map-10m", action="store_true",
                         help="also build the map for 10,000,000 records (several minutes)")
     parser.add_argument("--history-records", type=int, default=1_000_000)
+    parser.add_argument("--lake-features", type=int, default=1_000_000)
+    parser.add_argument("--lake-records", type=int, default=10_000_000)
     parser.add_argument("--only", choices=["extract", "memory", "dbt", "rerun", "national",
-                                           "map", "history"])
+                                           "map", "history", "lake"])
     args = parser.parse_args(argv)
     BENCH_DIR.mkdir(exist_ok=True)
     if args.only in (None, "extract"):
@@ -609,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
             map_site(10_000_000)
     if args.only in (None, "history"):
         history_refresh(args.history_records)
+    if args.only in (None, "lake"):
+        lake_against_file(args.lake_features, args.lake_records)
     return 0
 
 
