@@ -346,3 +346,19 @@ def test_odd_numbers_are_counted_unparseable_and_kept_as_written(world):
         where source_object_id <= 6 and ingestion_run_id = (
             select run_id from raw_arcgis.ingestion_runs order by completed_at desc limit 1)"""))
     assert stored == {1: "1,5", 2: "NaN", 3: "1e400", 4: "1e300", 5: "Infinity", 6: "1,500"}
+
+
+def test_a_load_beyond_duckdbs_memory_limit_names_the_setting_and_keeps_the_last_run(
+        world, monkeypatch, capsys):
+    world.use_config("ace")
+    assert world.extract("--utility", "ace") == 0
+    before = world.current_rows("ace")
+    # So small that a page of ACE's does not fit (nor, here, the failed run's record: the
+    # failure is then printed only); pages of large polygons do this at the default 64 MB.
+    monkeypatch.setenv("HC_DUCKDB_MEMORY", "8MB")
+    capsys.readouterr()
+    assert world.extract("--utility", "ace", "--force") != 0
+    printed = capsys.readouterr().out
+    assert "ace: loading its features: DuckDB's memory limit HC_DUCKDB_MEMORY=8MB is too " \
+           "small" in printed and "HC_DUCKDB_MEMORY=1GB" in printed
+    assert world.current_rows("ace") == before

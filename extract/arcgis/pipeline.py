@@ -76,6 +76,10 @@ class PlannedLayer:
     fingerprint: dict
 
 
+def duckdb_memory_limit() -> str:
+    return os.environ.get("HC_DUCKDB_MEMORY", "64MB")
+
+
 def warehouse_destination() -> dlt.destinations.duckdb | dlt.destinations.ducklake:
     """The warehouse file (or the lake, with HC_LAKE), with DuckDB's memory capped so loading
     a big layer stays lean. Not lower: 32 MB takes 20 MB off the peak RSS, but a load of
@@ -84,7 +88,7 @@ def warehouse_destination() -> dlt.destinations.duckdb | dlt.destinations.duckla
     lake = settings.lake()
     credentials = (settings.lake_dlt_credentials(lake) if lake
                    else DuckDbCredentials(str(settings.warehouse_path())))
-    credentials.global_config = {"memory_limit": os.environ.get("HC_DUCKDB_MEMORY", "64MB"),
+    credentials.global_config = {"memory_limit": duckdb_memory_limit(),
                                  "threads": 1, "preserve_insertion_order": False}
     if lake:
         return dlt.destinations.ducklake(credentials)
@@ -281,7 +285,17 @@ def load_pending(pipeline: dlt.Pipeline, what: str) -> None:
         with pipeline.sql_client():
             pipeline.load(raise_on_failed_jobs=True)
 
-    retry_while_file_locked(attempt, what)
+    try:
+        retry_while_file_locked(attempt, what)
+    except Exception as error:
+        if "Out of Memory" not in str(error):
+            raise
+        # DuckDB reads a Parquet row group (one page) whole: pages of large polygons (about
+        # 50 KB a feature at 2,000 a page, measured) do not fit the lean default.
+        raise UtilityRunError(
+            f"{what}: DuckDB's memory limit HC_DUCKDB_MEMORY={duckdb_memory_limit()} is too "
+            "small for this layer's pages (large geometries); run again with a larger one, "
+            "e.g. HC_DUCKDB_MEMORY=1GB, or a smaller page_size in its config") from error
 
 
 def record_run_only(pipeline: dlt.Pipeline, *runs: RunRecord) -> None:
