@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def spare_the_garbage_collector() -> None:
     """Each page parses into ~100,000 short-lived objects, freed by reference counting. With
-    the default thresholds they set off full collections that walk every object dlt and
-    pyarrow created at import: about a third of an extract's CPU. Freezing those and
+    the default thresholds they set off full collections that walk every object dlt,
+    pyarrow and pandas created at import: about a third of an extract's CPU. Freezing those and
     collecting less often keeps the cycle collector for real cycles."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
@@ -73,13 +73,13 @@ def use_the_system_allocator_for_arrow() -> None:
 
 def skip_unused_imports() -> None:
     """Modules libraries import on the side and no extract uses, marked absent (the libraries
-    then take them as not installed), measured:
-    - pandas: DuckDB's Python binding imports it at the first query with parameters (dlt's
-      load runs many) to ask whether a parameter is a DataFrame: 33 MB of RSS and 0.35 s;
-    - httpx's command-line client (httpx._main, with rich, click and pygments), which
-      `import httpx` loads whenever those are installed: 6 MB and 0.1-0.15 s.
+    then take them as not installed), measured: httpx's command-line client (httpx._main,
+    with rich, click and pygments), which `import httpx` loads whenever those are installed:
+    6 MB and 0.1-0.15 s. Not pandas, although DuckDB's binding imports it (33 MB, 0.35 s) at
+    the first query with parameters: marked absent, dlt's normalize failed on about one
+    utility in two ("'NoneType' object has no attribute '__version__'").
     Set only in the command's own process: tests calling main() keep whatever they import."""
-    for name in ("pandas", "httpx._main"):
+    for name in ("httpx._main",):
         sys.modules.setdefault(name, None)
 
 
@@ -133,7 +133,7 @@ def run_lake_command(command: str) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    import extract.arcgis.pipeline  # noqa: F401 - dlt, pyarrow: loaded before the freeze
+    import extract.arcgis.pipeline  # noqa: F401 - dlt, pyarrow, pandas: loaded before the freeze
     from extract.arcgis.cli import run_all_hosting_capacity, run_hosting_capacity
     from extract.gridx.cli import run_pricing, run_pricing_defaults
 

@@ -24,9 +24,10 @@ from itertools import accumulate
 
 import dlt
 
-# Imported here, once: dlt imports pyarrow lazily on first use, and utilities extract in
-# parallel threads, where a first import racing another fails half-initialised. pandas is
-# never needed: no pandas frame is handed to dlt, and `page_table` never lets pyarrow import it.
+# Imported here, once: dlt imports pandas and pyarrow lazily on first use (and DuckDB's
+# binding imports pandas at the first query with parameters), and utilities extract in
+# parallel threads, where a first import racing another fails half-initialised.
+import dlt.common.libs.pandas  # noqa: F401
 import dlt.common.libs.pyarrow  # noqa: F401
 import orjson
 import pyarrow as pa
