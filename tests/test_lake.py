@@ -436,6 +436,31 @@ def test_a_load_killed_in_the_lake_leaves_the_last_good_snapshot_current(team_la
     assert len(after) == ACE_FEATURES and after[0][1] != before[0][1]
 
 
+def test_a_build_killed_in_the_lake_leaves_the_published_marts_as_they_were(team_lake):
+    """As with the file: a build killed with the new marts file written aside leaves the
+    published marts.duckdb whole, the lake's marts readable, and the next build publishes."""
+    marts_file = team_lake.warehouse_dir / "marts.duckdb"
+
+    def published() -> tuple:
+        with duckdb.connect(str(marts_file), read_only=True) as con:
+            return con.execute("select count(*), sum(hosting_capacity_mw) "
+                               "from hosting_capacity_records").fetchone()
+
+    before = published()
+    assert before[0] > 0
+    child = team_lake.dbt_build_in_child("--exclude-resource-type", "test",
+                                         HC_KILL_AT="before_marts_file_rename")
+    output, _ = child.communicate(timeout=600)
+    assert child.returncode == -signal.SIGKILL, output[-3000:]
+    assert published() == before
+    assert team_lake.query("select count(*) from marts.hosting_capacity_records")[0][0] == \
+        before[0]
+    team_lake.dbt_build("--exclude-resource-type", "test")
+    assert published() == before
+    assert [p.name for p in team_lake.warehouse_dir.iterdir() if p.name.startswith(".marts")] \
+        == []
+
+
 def test_lake_maintain_expires_old_snapshots_and_deletes_their_files(team_lake):
     marts_before = team_lake.query("select count(*), sum(hosting_capacity_mw) "
                                    "from marts.hosting_capacity_records")
