@@ -248,17 +248,23 @@ def raw_sql_script(workdir: Path) -> Path:
     return script
 
 
-def dbt_vs_raw_sql(records: int) -> Path:
-    """Prints the figures; returns the warehouse it built, for the smoke test."""
-    print(f"\n3. Hosting-capacity models on {records:,} records: dbt vs the same SQL in DuckDB")
-    config_dir, warehouse_dir = bench_workspace("dbt")
+def synthetic_warehouse(name: str) -> tuple[dict, Path]:
+    """(dbt's environment, the warehouse file) of a new workspace holding the bench config,
+    the raw tables (created on-run-start), the tiny config tables and the seed, ready for
+    synthetic raw rows."""
+    config_dir, warehouse_dir = bench_workspace(name)
     env = {**os.environ, "HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir),
            "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
     env.pop("HC_REPLICA_URL", None)
-    # creates the raw tables (on-run-start) and the tiny config tables
     dbt(["run", "--select", "stg_configs__layers", "stg_configs__utilities"], env)
     dbt(["seed"], env)
-    database = warehouse_dir / "hosting_capacity.duckdb"
+    return env, warehouse_dir / "hosting_capacity.duckdb"
+
+
+def dbt_vs_raw_sql(records: int) -> Path:
+    """Prints the figures; returns the warehouse it built, for the smoke test."""
+    print(f"\n3. Hosting-capacity models on {records:,} records: dbt vs the same SQL in DuckDB")
+    env, database = synthetic_warehouse("dbt")
     with duckdb.connect(str(database)) as con:
         con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
     selection = ["--select", *HC_SQL_MODELS]
@@ -269,7 +275,7 @@ def dbt_vs_raw_sql(records: int) -> Path:
     dbt(["compile", *selection, "--exclude", "test_type:unit"], env)
     # Both sides timed the same way: a process that opens the file, runs, and closes it.
     raw_seconds, _, _ = measured([str(BIN / "duckdb"), str(database), "-bail", "-f",
-                                  str(raw_sql_script(warehouse_dir))], env)
+                                  str(raw_sql_script(database.parent))], env)
     floor = (raw_seconds + fixed_seconds) / raw_seconds
     print(f"   dbt build: {build_seconds:.1f} s ({build_nodes_seconds:.1f} s running nodes, "
           f"with {len(HC_SQL_MODELS)} models, their data tests and unit tests)")
@@ -328,12 +334,9 @@ def median_ms(con: duckdb.DuckDBPyConnection, sql: str, params, runs: int = 7) -
 
 def siting_at_national_scale(records: int) -> None:
     print(f"\n5. National scale: {records:,} records")
-    config_dir, warehouse_dir = bench_workspace("national")
-    env = {**os.environ, "HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir),
-           "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
-    env.pop("HC_REPLICA_URL", None)
-    dbt(["run", "--select", "stg_configs__layers", "stg_configs__utilities"], env)
-    with duckdb.connect(str(warehouse_dir / "hosting_capacity.duckdb")) as con:
+    env, database = synthetic_warehouse("national")
+    warehouse_dir = database.parent
+    with duckdb.connect(str(database)) as con:
         con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
     build_seconds, build_nodes_seconds = dbt(["build"], env)
     print(f"   dbt build, every model and test: {build_seconds:.1f} s "
@@ -522,13 +525,8 @@ def history_refresh(records: int, changed_share: float = 0.05, repeats: int = 2)
     """Prints the figures; returns them, for the smoke test."""
     every = round(1 / changed_share)
     print(f"\n7. History: a refresh of {records:,} records where 1 in {every} changed")
-    config_dir, warehouse_dir = bench_workspace("history")
-    env = {**os.environ, "HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir),
-           "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
-    env.pop("HC_REPLICA_URL", None)
-    dbt(["run", "--select", "stg_configs__layers", "stg_configs__utilities"], env)
-    dbt(["seed"], env)
-    database = warehouse_dir / "hosting_capacity.duckdb"
+    env, database = synthetic_warehouse("history")
+    warehouse_dir = database.parent
     with duckdb.connect(str(database)) as con:
         con.execute(VINTAGE_SQL.format(run="bench-run-1", loaded="2026-01-11 00:00:00+00",
                                        edited="2026-01-10T00:00:00+00:00", n=records,
