@@ -190,25 +190,38 @@ def peak_memory(features: int) -> None:
           f"(target <= 250 MB at 1,000,000)")
 
 
-SYNTHETIC_FEATURES_SQL = """
+# One successful run of synthetic records: run `run`, loaded at `loaded`, its layer last
+# edited at `edited`; records whose number is a multiple of `every` get `bump` kW more hosting
+# capacity; rows of other runs are pruned, as the extract prunes them.
+SYNTHETIC_RUN_SQL = """
 create schema if not exists raw_arcgis;
 insert into raw_arcgis.ingestion_runs (run_id, utility_code, started_at, completed_at, status,
     records_fetched, records_written, layer_fingerprints, _dlt_load_id, _dlt_id)
-values ('bench-run', 'bench', now(), now(), 'success', {n}, {n}, '{{}}', 'bench', 'bench-run');
+values ('{run}', 'bench', '{loaded}', '{loaded}', 'success', {n}, {n},
+        '{{"primary": {{"url": "bench", "last_edit_date": "{edited}"}}}}', 'bench', '{run}');
 insert into raw_arcgis.features by position
 select 'bench', 'primary', i,
     json_object('OBJECTID', i, 'FEEDER_ID', 'F' || (i // 20), 'SUBSTATION', 'S' || (i // 400),
-                'HC_KW', format('{{:,}}', (i * 37) % 5000), 'EXISTING_DG_KW', (i * 13) % 900,
-                'QUEUED_DG_KW', (i * 7) % 300,
+                'HC_KW', format('{{:,}}', (i * 37) % 5000 + if(i % {every} = 0, {bump}, 0)),
+                'EXISTING_DG_KW', (i * 13) % 900, 'QUEUED_DG_KW', (i * 7) % 300,
                 'LIMITING_FACTOR', ['Thermal', 'Voltage (Steady State)', 'Protection',
                                     'N/A', 'Reverse Power Flow'][1 + i % 5],
                 'VOLTAGE_KV', 12.47),
     json_object('type', 'LineString', 'coordinates',
                 [[-120 + (i % 1000) * 0.001, 35 + (i // 1000) * 0.001],
                  [-120 + (i % 1000) * 0.001 + 0.0005, 35 + (i // 1000) * 0.001 + 0.0005]]),
-    'bench-run'
+    '{run}'
 from range({n}) as t(i);
+delete from raw_arcgis.features where ingestion_run_id <> '{run}';
 """
+
+
+def synthetic_run_sql(records: int, run: str = "bench-run",
+                      loaded: str = "2026-11-01 00:00:00+00",
+                      edited: str = "2026-10-31T00:00:00+00:00", every: int = 1,
+                      bump: int = 0) -> str:
+    return SYNTHETIC_RUN_SQL.format(n=records, run=run, loaded=loaded, edited=edited,
+                                    every=every, bump=bump)
 HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__latest_successful_runs",
                  "stg_arcgis__features",
                  "int_hosting_capacity_fields_extracted", "int_constraints_canonicalized",
@@ -266,7 +279,7 @@ def dbt_vs_raw_sql(records: int) -> Path:
     print(f"\n3. Hosting-capacity models on {records:,} records: dbt vs the same SQL in DuckDB")
     env, database = synthetic_warehouse("dbt")
     with duckdb.connect(str(database)) as con:
-        con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
+        con.execute(synthetic_run_sql(records))
     selection = ["--select", *HC_SQL_MODELS]
     run_seconds, run_nodes_seconds = dbt(["run", *selection], env)
     build_seconds, build_nodes_seconds = dbt(["build", *selection], env)
@@ -337,7 +350,7 @@ def siting_at_national_scale(records: int) -> None:
     env, database = synthetic_warehouse("national")
     warehouse_dir = database.parent
     with duckdb.connect(str(database)) as con:
-        con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
+        con.execute(synthetic_run_sql(records))
     build_seconds, build_nodes_seconds = dbt(["build"], env)
     print(f"   dbt build, every model and test: {build_seconds:.1f} s "
           f"({build_nodes_seconds:.1f} s running nodes)")
@@ -471,28 +484,6 @@ def map_site(records: int) -> dict:
     return meta
 
 
-# A vintage of the synthetic records: run `run`, its layer last edited at `edited`; records
-# whose number is a multiple of `every` get `bump` kW more hosting capacity.
-VINTAGE_SQL = """
-insert into raw_arcgis.ingestion_runs (run_id, utility_code, started_at, completed_at, status,
-    records_fetched, records_written, layer_fingerprints, _dlt_load_id, _dlt_id)
-values ('{run}', 'bench', '{loaded}', '{loaded}', 'success', {n}, {n},
-        '{{"primary": {{"url": "bench", "last_edit_date": "{edited}"}}}}', 'bench', '{run}');
-insert into raw_arcgis.features by position
-select 'bench', 'primary', i,
-    json_object('OBJECTID', i, 'FEEDER_ID', 'F' || (i // 20), 'SUBSTATION', 'S' || (i // 400),
-                'HC_KW', format('{{:,}}', (i * 37) % 5000 + if(i % {every} = 0, {bump}, 0)),
-                'EXISTING_DG_KW', (i * 13) % 900, 'QUEUED_DG_KW', (i * 7) % 300,
-                'LIMITING_FACTOR', ['Thermal', 'Voltage (Steady State)', 'Protection',
-                                    'N/A', 'Reverse Power Flow'][1 + i % 5],
-                'VOLTAGE_KV', 12.47),
-    json_object('type', 'LineString', 'coordinates',
-                [[-120 + (i % 1000) * 0.001, 35 + (i // 1000) * 0.001],
-                 [-120 + (i % 1000) * 0.001 + 0.0005, 35 + (i // 1000) * 0.001 + 0.0005]]),
-    '{run}'
-from range({n}) as t(i);
-delete from raw_arcgis.features where ingestion_run_id <> '{run}';  -- as the extract prunes
-"""
 HISTORY_MODELS = ["int_layer_vintages", "hosting_capacity_history", "hosting_capacity_changes"]
 HISTORY_TABLES = ["hosting_capacity_history", "hosting_capacity_changes"]
 BLOCK_BYTES = 262_144
@@ -528,15 +519,15 @@ def history_refresh(records: int, changed_share: float = 0.05, repeats: int = 2)
     env, database = synthetic_warehouse("history")
     warehouse_dir = database.parent
     with duckdb.connect(str(database)) as con:
-        con.execute(VINTAGE_SQL.format(run="bench-run-1", loaded="2026-01-11 00:00:00+00",
-                                       edited="2026-01-10T00:00:00+00:00", n=records,
-                                       every=every, bump=0))
+        con.execute(synthetic_run_sql(records, run="bench-run-1",
+                                      loaded="2026-01-11 00:00:00+00",
+                                      edited="2026-01-10T00:00:00+00:00"))
     dbt(["build", "--select", *HC_SQL_MODELS, *HISTORY_MODELS], env)
     first_blocks, first_copy = history_footprint(database)
     with duckdb.connect(str(database)) as con:
-        con.execute(VINTAGE_SQL.format(run="bench-run-2", loaded="2026-04-11 00:00:00+00",
-                                       edited="2026-04-10T00:00:00+00:00", n=records,
-                                       every=every, bump=1))
+        con.execute(synthetic_run_sql(records, run="bench-run-2",
+                                      loaded="2026-04-11 00:00:00+00",
+                                      edited="2026-04-10T00:00:00+00:00", every=every, bump=1))
     # The same warehouse built from the same copy: the current records alone, then with
     # their history, alternately `repeats` times (the fastest of each counts: on a shared
     # machine the slower runs measure the neighbours).
@@ -615,7 +606,7 @@ def build_on_synthetic_records(label: str, records: int, lake: dict) -> tuple[fl
     with environment({k: env[k] for k in ("HC_WAREHOUSE_DIR", *lake)}):
         con = settings.connect_warehouse()
     with con:
-        con.execute(SYNTHETIC_FEATURES_SQL.format(n=records))
+        con.execute(synthetic_run_sql(records))
     seconds, _ = dbt(["build"], env)
     return seconds, warehouse_dir
 
