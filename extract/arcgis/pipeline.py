@@ -16,11 +16,9 @@ import os
 import sys
 import threading
 import time
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import accumulate
 
 import dlt
 
@@ -169,45 +167,17 @@ class ProgressPrinter:
 def page_table(utility_code: str, layer_name: str, run_id: str, page: list) -> pa.Table:
     """One page as an Arrow table: dlt writes it to Parquet as is, with no per-row work."""
     count = len(page)
-    return pa.Table.from_arrays([
-        repeated_text(utility_code, count),
-        repeated_text(layer_name, count),
-        pa.Array.from_buffers(pa.int64(), count,
-                              [None, pa.py_buffer(array("q", [f.object_id for f in page]))]),
-        texts([orjson.dumps(f.attributes, default=number_as_written) for f in page]),
-        texts([None if f.geometry is None
-               else orjson.dumps(f.geometry, default=non_finite_as_null) for f in page]),
-        repeated_text(run_id, count),
-    ], names=list(FEATURE_COLUMNS))
-
-
-# Arrow arrays are assembled from their buffers, not by `pa.array(list)`: that first asks
-# pandas whether the list is array-like, importing pandas (+33 MB RSS, 0.35 s) to say no.
-
-def texts(values: list[bytes | None]) -> pa.Array:
-    """UTF-8 texts (None for null) as an Arrow string array."""
-    nulls = values.count(None)
-    validity = None
-    if nulls:
-        bits = bytearray((len(values) + 7) // 8)
-        for i, value in enumerate(values):
-            if value is not None:
-                bits[i >> 3] |= 1 << (i & 7)
-        validity = pa.py_buffer(bits)
-        values = [value or b"" for value in values]
-    offsets = array("i", accumulate(map(len, values), initial=0))
-    return pa.Array.from_buffers(pa.string(), len(values),
-                                 [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))],
-                                 nulls)
-
-
-def repeated_text(value: str, count: int) -> pa.Array:
-    encoded = value.encode()
-    size = len(encoded)
-    offsets = (array("i", range(0, size * count + 1, size)) if size
-               else array("i", [0]) * (count + 1))
-    return pa.Array.from_buffers(pa.string(), count,
-                                 [None, pa.py_buffer(offsets), pa.py_buffer(encoded * count)])
+    return pa.table({
+        "utility_code": pa.array([utility_code] * count, pa.string()),
+        "source_layer": pa.array([layer_name] * count, pa.string()),
+        "source_object_id": pa.array([f.object_id for f in page], pa.int64()),
+        "raw_attributes": pa.array([orjson.dumps(f.attributes, default=number_as_written)
+                                    for f in page], pa.string()),
+        "geometry": pa.array([None if f.geometry is None
+                              else orjson.dumps(f.geometry, default=non_finite_as_null)
+                              for f in page], pa.string()),
+        "ingestion_run_id": pa.array([run_id] * count, pa.string()),
+    })
 
 
 def feature_rows(utility: UtilityConfig, planned: list[PlannedLayer], client: HttpClient,
