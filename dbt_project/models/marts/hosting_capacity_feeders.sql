@@ -2,9 +2,18 @@
 -- figure. Rows are grouped on the feeder id, so a feeder published as many line sections,
 -- grid cells or vertices is one feeder; records without a feeder id (grid cells, buses,
 -- dissolved rows) stay in hosting_capacity_records and are never made into feeders.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ forget_utilities_to_rebuild() }}",
+    post_hook="{{ remember_built_utilities() }}"
+) }}
+-- depends_on: {{ ref('int_utility_fingerprints') }}
+
+-- Built per utility (macros/per_utility.sql).
 with records as (
     select * from {{ ref('hosting_capacity_records') }}
-    where feeder_id_external is not null
+    where feeder_id_external is not null and {{ utilities_to_rebuild_filter('utility_code') }}
 ),
 
 feeders as (

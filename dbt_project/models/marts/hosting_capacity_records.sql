@@ -1,5 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ forget_utilities_to_rebuild() }}",
+    post_hook="{{ remember_built_utilities() }}"
+) }}
+-- depends_on: {{ ref('int_utility_fingerprints') }}
+
 -- One row per source feature of each utility's latest successful ingestion, but those in
--- quarantine (hosting_capacity_quarantine).
+-- quarantine (hosting_capacity_quarantine). Built per utility (macros/per_utility.sql).
 select
     utility_code,
     source_layer,
@@ -41,7 +49,8 @@ select
     ingestion_run_id,
     loaded_at
 from {{ ref('int_hosting_capacity_records_normalized') }}
-where quarantine_reason is null
+where quarantine_reason is null and {{ utilities_to_rebuild_filter('utility_code') }}
 -- Stored along a Hilbert curve of the centroids: nearby records share row groups, so the
 -- siting macros' range filters on the centroid and bbox columns skip all but a few of them.
+-- A rebuilt utility's rows are appended in that order, so they stay as prunable.
 order by {{ hilbert_order('centroid_lon', 'centroid_lat') }}

@@ -2,8 +2,19 @@
 -- geometry and centroid in WGS84. One row per (feature, list item, capacity kind): a row that
 -- publishes generation and load side by side (SDG&E, NV Energy, PG&E) becomes a generation
 -- record and a load record, each with its own figure, never one figure read as the other.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ forget_utilities_to_rebuild() }}",
+    post_hook="{{ remember_built_utilities() }}"
+) }}
+-- depends_on: {{ ref('int_utility_fingerprints') }}
+
+-- Per utility: a refresh rebuilds only the utilities whose run or config changed
+-- (macros/per_utility.sql).
 with extracted as (
     select * from {{ ref('int_hosting_capacity_fields_extracted') }}
+    where {{ utilities_to_rebuild_filter('utility_code') }}
 ),
 
 constraints as (
@@ -136,7 +147,9 @@ finished as (
         st_centroid(records.geom) as centroid
     from records
     left join constraints
-        on records.constraining_metric_text = constraints.constraining_metric_raw
+        on
+            records.utility_code = constraints.utility_code
+            and records.constraining_metric_text = constraints.constraining_metric_raw
 ),
 
 checked as (
