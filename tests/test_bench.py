@@ -64,3 +64,19 @@ def test_lake_section_times_extract_build_and_macros_in_the_lake_and_the_file(
     for macro in ("hc_nearby", "hc_in_bbox", "hc_sites_for_project"):
         line = next(line for line in printed.splitlines() if line.strip().startswith(macro))
         assert "lake" in line and "file" in line and not line.rstrip().endswith("; 0 rows")
+
+
+def test_refresh_section_rebuilds_the_refreshed_utility_only(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    figures = bench.refresh_of_one_utility(records=5 * 400, utilities=5)
+    printed = capsys.readouterr().out
+    for line in ("full build:", "after u03's refresh:", "ratio refresh/full build:"):
+        assert line in printed
+    with duckdb.connect(str(figures["database"]), read_only=True) as con:
+        runs = con.execute("select utility_code, any_value(ingestion_run_id), count(*) "
+                           "from marts.hosting_capacity_records group by all "
+                           "order by all").fetchall()
+        bumped = con.execute("select count(*) from marts.hosting_capacity_history "
+                             "where not is_current").fetchone()[0]
+    assert runs == [(f"u0{n}", f"u0{n}-{2 if n == 3 else 1}", 400) for n in range(1, 6)]
+    assert bumped == 400 // 20  # 1 record in 20 of u03 changed

@@ -11,14 +11,13 @@ An incremental `dbt build` follows, then a `--full-refresh` build of a copy.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
+from replica_warehouse import build_replica_warehouse
 
 from extract.dbt_launch import dbt_env, run_dbt
-from replica_warehouse import build_replica_warehouse
 from replicas.arcgis import ArcGISReplica, protocol_catalog
 from replicas.arcgis.catalog import PHI_URL
 from replicas.server import ReplicaServer

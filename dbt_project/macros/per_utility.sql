@@ -37,13 +37,15 @@
     {% if not execute or this is none or not is_incremental() %}
         {{ return(none) }}
     {% endif %}
+    {% set state = adapter.get_relation(
+        database=this.database, schema=generate_schema_name('build_state', none) | trim,
+        identifier=this.identifier) %}
     {% set changed = run_query(
-        "create table if not exists " ~ build_state_relation()
-        ~ " (utility_code varchar, fingerprint varchar);"
-        ~ " select current.utility_code from (" ~ model_fingerprints() ~ ") as current"
-        ~ " left join " ~ build_state_relation() ~ " as built"
-        ~ " on current.utility_code = built.utility_code"
-        ~ " where built.fingerprint is distinct from current.fingerprint"
+        "select current.utility_code from (" ~ model_fingerprints() ~ ") as current"
+        ~ ((" left join " ~ build_state_relation() ~ " as built"
+            ~ " on current.utility_code = built.utility_code"
+            ~ " where built.fingerprint is distinct from current.fingerprint")
+           if state is not none else "")
         ~ " order by current.utility_code") %}
     {{ return(changed.columns[0].values() | list) }}
 {% endmacro %}

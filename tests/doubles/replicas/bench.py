@@ -16,6 +16,8 @@
 8. The lake (HC_LAKE: DuckLake, its catalog in a throwaway PostgreSQL) against the DuckDB
    file: an extract of 1,000,000 features, `dbt build` on 10,000,000 records, and the siting
    macros run in the lake against the same macros in the file's marts.duckdb.
+9. A build after a refresh of one utility of 25, at 10,000,000 records, against the full
+   build before it (the per-utility incremental models and the incremental publish).
 Figures are printed with each target's ratio.
 """
 
@@ -108,10 +110,12 @@ def waited(process: subprocess.Popen, started: float) -> tuple[float, float, str
     return wall, usage.ru_maxrss / 1024, output
 
 
-def bench_workspace(name: str) -> tuple[Path, Path]:
+def bench_workspace(name: str, utilities: tuple[str, ...] = ("bench",)) -> tuple[Path, Path]:
     root = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=BENCH_DIR))
     (root / "configs" / "utilities").mkdir(parents=True)
-    (root / "configs" / "utilities" / "bench.yaml").write_text(yaml.safe_dump(BENCH_CONFIG))
+    for code in utilities:
+        (root / "configs" / "utilities" / f"{code}.yaml").write_text(
+            yaml.safe_dump({**BENCH_CONFIG, "utility_code": code}))
     (root / "warehouse").mkdir()
     return root / "configs", root / "warehouse"
 
@@ -190,17 +194,18 @@ def peak_memory(features: int) -> None:
           f"(target <= 250 MB at 1,000,000)")
 
 
-# One successful run of synthetic records: run `run`, loaded at `loaded`, its layer last
-# edited at `edited`; records whose number is a multiple of `every` get `bump` kW more hosting
-# capacity; rows of other runs are pruned, as the extract prunes them.
+# One successful run of synthetic records of `utility`: run `run`, loaded at `loaded`, its
+# layer last edited at `edited`; records whose number is a multiple of `every` get `bump` kW
+# more hosting capacity; the utility's rows of other runs are pruned, as the extract prunes
+# them. Each utility's grid lies `east` degrees east of the first one's.
 SYNTHETIC_RUN_SQL = """
 create schema if not exists raw_arcgis;
 insert into raw_arcgis.ingestion_runs (run_id, utility_code, started_at, completed_at, status,
     records_fetched, records_written, layer_fingerprints, _dlt_load_id, _dlt_id)
-values ('{run}', 'bench', '{loaded}', '{loaded}', 'success', {n}, {n},
+values ('{run}', '{utility}', '{loaded}', '{loaded}', 'success', {n}, {n},
         '{{"primary": {{"url": "bench", "last_edit_date": "{edited}"}}}}', 'bench', '{run}');
 insert into raw_arcgis.features by position
-select 'bench', 'primary', i,
+select '{utility}', 'primary', i,
     json_object('OBJECTID', i, 'FEEDER_ID', 'F' || (i // 20), 'SUBSTATION', 'S' || (i // 400),
                 'HC_KW', format('{{:,}}', (i * 37) % 5000 + if(i % {every} = 0, {bump}, 0)),
                 'EXISTING_DG_KW', (i * 13) % 900, 'QUEUED_DG_KW', (i * 7) % 300,
@@ -208,22 +213,24 @@ select 'bench', 'primary', i,
                                     'N/A', 'Reverse Power Flow'][1 + i % 5],
                 'VOLTAGE_KV', 12.47),
     json_object('type', 'LineString', 'coordinates',
-                [[-120 + (i % 1000) * 0.001, 35 + (i // 1000) * 0.001],
-                 [-120 + (i % 1000) * 0.001 + 0.0005, 35 + (i // 1000) * 0.001 + 0.0005]]),
+                [[-120 + {east} + (i % 1000) * 0.001, 35 + (i // 1000) * 0.001],
+                 [-120 + {east} + (i % 1000) * 0.001 + 0.0005, 35 + (i // 1000) * 0.001 + 0.0005]]),
     '{run}'
 from range({n}) as t(i);
-delete from raw_arcgis.features where ingestion_run_id <> '{run}';
+delete from raw_arcgis.features where utility_code = '{utility}' and ingestion_run_id <> '{run}';
 """
 
 
 def synthetic_run_sql(records: int, run: str = "bench-run",
                       loaded: str = "2026-11-01 00:00:00+00",
                       edited: str = "2026-10-31T00:00:00+00:00", every: int = 1,
-                      bump: int = 0) -> str:
+                      bump: int = 0, utility: str = "bench", east: float = 0) -> str:
     return SYNTHETIC_RUN_SQL.format(n=records, run=run, loaded=loaded, edited=edited,
-                                    every=every, bump=bump)
+                                    every=every, bump=bump, utility=utility, east=east)
+
+
 HC_SQL_MODELS = ["stg_arcgis__ingestion_runs", "stg_arcgis__latest_successful_runs",
-                 "stg_arcgis__features",
+                 "stg_arcgis__features", "int_utility_fingerprints",
                  "int_hosting_capacity_fields_extracted", "int_constraints_canonicalized",
                  "int_hosting_capacity_records_normalized", "hosting_capacity_records",
                  "hosting_capacity_quarantine", "hosting_capacity_feeders",
@@ -261,11 +268,12 @@ def raw_sql_script(workdir: Path) -> Path:
     return script
 
 
-def synthetic_warehouse(name: str) -> tuple[dict, Path]:
-    """(dbt's environment, the warehouse file) of a new workspace holding the bench config,
-    the raw tables (created on-run-start), the tiny config tables and the seed, ready for
-    synthetic raw rows."""
-    config_dir, warehouse_dir = bench_workspace(name)
+def synthetic_warehouse(name: str,
+                        utilities: tuple[str, ...] = ("bench",)) -> tuple[dict, Path]:
+    """(dbt's environment, the warehouse file) of a new workspace holding the bench config
+    (one per utility code), the raw tables (created on-run-start), the tiny config tables and
+    the seed, ready for synthetic raw rows."""
+    config_dir, warehouse_dir = bench_workspace(name, utilities)
     env = {**os.environ, "HC_CONFIG_DIR": str(config_dir), "HC_WAREHOUSE_DIR": str(warehouse_dir),
            "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
     env.pop("HC_REPLICA_URL", None)
@@ -285,7 +293,8 @@ def dbt_vs_raw_sql(records: int) -> Path:
     build_seconds, build_nodes_seconds = dbt(["build", *selection], env)
     # dbt's fixed cost: start-up (imports, project load, connection) and exit, one tiny view
     fixed_seconds, _ = dbt(["run", "--select", "stg_arcgis__ingestion_runs"], env)
-    dbt(["compile", *selection, "--exclude", "test_type:unit"], env)
+    # --full-refresh: the SQL of a build from scratch, not of an incremental one
+    dbt(["compile", "--full-refresh", *selection, "--exclude", "test_type:unit"], env)
     # Both sides timed the same way: a process that opens the file, runs, and closes it.
     raw_seconds, _, _ = measured([str(BIN / "duckdb"), str(database), "-bail", "-f",
                                   str(raw_sql_script(database.parent))], env)
@@ -657,6 +666,47 @@ def lake_against_file(features: int, records: int) -> None:
         cluster.stop()
 
 
+def slowest_nodes(count: int = 6) -> str:
+    """The nodes of dbt's last command that took longest, with their seconds."""
+    results = json.loads((REPO / "dbt_project" / "target" / "run_results.json").read_text())
+    timed = sorted(((result["execution_time"], result["unique_id"].split(".")[-1])
+                    for result in results["results"]), reverse=True)[:count]
+    return ", ".join(f"{name.removeprefix('hosting_capacity-')} {seconds:.1f}"
+                     for seconds, name in timed)
+
+
+def refresh_of_one_utility(records: int, utilities: int = 25, changed_share: float = 0.05,
+                           ) -> dict:
+    """Prints the figures; returns them, for the smoke test."""
+    codes = tuple(f"u{number:02d}" for number in range(1, utilities + 1))
+    print(f"\n9. A build after a refresh of one utility of {utilities} ({records:,} records, "
+          f"1 in {round(1 / changed_share)} of its records changed)")
+    env, database = synthetic_warehouse("refresh", codes)
+    per_utility = records // utilities
+    with duckdb.connect(str(database)) as con:
+        for east, code in enumerate(codes):
+            con.execute(synthetic_run_sql(per_utility, run=f"{code}-1", utility=code,
+                                          east=east))
+    full_seconds, full_nodes = dbt(["build"], env)
+    full_slowest = slowest_nodes()
+    refreshed = codes[len(codes) // 2]
+    with duckdb.connect(str(database)) as con:
+        con.execute(synthetic_run_sql(per_utility, run=f"{refreshed}-2", utility=refreshed,
+                                      east=codes.index(refreshed),
+                                      loaded="2026-11-02 00:00:00+00",
+                                      edited="2026-11-01T00:00:00+00:00",
+                                      every=round(1 / changed_share), bump=100))
+    refresh_seconds, refresh_nodes = dbt(["build"], env)
+    print(f"   full build: {full_seconds:.1f} s ({full_nodes:.1f} s running nodes); slowest: "
+          f"{full_slowest}")
+    print(f"   after {refreshed}'s refresh: {refresh_seconds:.1f} s ({refresh_nodes:.1f} s "
+          f"running nodes); slowest: {slowest_nodes()}")
+    print(f"   ratio refresh/full build: {refresh_seconds / full_seconds:.2f} "
+          "(target <= 0.20)")
+    return {"full_seconds": full_seconds, "refresh_seconds": refresh_seconds,
+            "database": database}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m replicas.bench", description=__doc__)
     parser.add_argument("--features", type=int, default=100_000)
@@ -670,8 +720,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-records", type=int, default=1_000_000)
     parser.add_argument("--lake-features", type=int, default=1_000_000)
     parser.add_argument("--lake-records", type=int, default=10_000_000)
+    parser.add_argument("--refresh-records", type=int, default=10_000_000)
     parser.add_argument("--only", choices=["extract", "memory", "dbt", "rerun", "national",
-                                           "map", "history", "lake"])
+                                           "map", "history", "lake", "refresh"])
     args = parser.parse_args(argv)
     BENCH_DIR.mkdir(exist_ok=True)
     if args.only in (None, "extract"):
@@ -692,6 +743,8 @@ def main(argv: list[str] | None = None) -> int:
         history_refresh(args.history_records)
     if args.only in (None, "lake"):
         lake_against_file(args.lake_features, args.lake_records)
+    if args.only in (None, "refresh"):
+        refresh_of_one_utility(args.refresh_records)
     return 0
 
 
