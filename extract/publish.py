@@ -12,8 +12,10 @@ marts.duckdb holds the marts tables alone, in its default schema, plus the table
 dbt_project/sql/warehouse_macros.sql. DuckDB names a file's catalog after the file, so
 `marts.hosting_capacity_records` means the same table in both files. Both the marts file and
 each export are written aside and renamed over the old one, so a reader never sees a
-half-written file. A build that would publish a supported utility's records, or most of a
-mart, down to nothing is refused (the old files stay) unless allow_shrink is set.
+half-written file. The marts file is written incrementally when one is published: a copy of
+it in which only the utilities whose rows changed are rewritten (see stage_marts). A build
+that would publish a supported utility's records, or most of a mart, down to nothing is
+refused (the old files stay) unless allow_shrink is set.
 """
 
 from __future__ import annotations
@@ -110,8 +112,8 @@ def columns(connection, catalog: str, schema: str, table: str) -> list[tuple[str
 
 
 def signatures(connection, relation: str) -> dict:
-    """utility_code -> (rows, sum of the rows' hashes): equal signatures, equal rows (the
-    hash of the whole row struct, so any column's change shows)."""
+    """utility_code -> (rows, sum of the rows' 64-bit hashes): equal signatures, equal rows
+    (the hash is of the whole row struct, so a change in any column shows)."""
     return {code: (rows, digest) for code, rows, digest in connection.execute(
         "select utility_code, count(*), sum(hash(whole_row)) "
         f"from {relation} as whole_row group by 1").fetchall()}
@@ -125,7 +127,7 @@ def update_table(connection, source: str, target: str) -> tuple[int, int]:
     changed = [code for code in either if old.get(code) != new.get(code)]
     if changed:
         # list_contains, not a join: a filter keeps the build's row order (the records are
-        # stored in Hilbert order for zone-map pruning). `= any`-style IN misses NULL codes.
+        # stored in Hilbert order for zone-map pruning). It never matches a NULL code.
         where = "list_contains(?, utility_code) or (? and utility_code is null)"
         codes = [code for code in changed if code is not None]
         params = [codes, None in changed]
