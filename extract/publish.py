@@ -170,7 +170,10 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
                 tables: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     """Write the build's marts to `target`: incrementally from a copy of the published file
     when there is one (a full copy of every table costs ~4 s per million records; a rebuild
-    usually changes one utility), else, or if that file cannot be read, whole."""
+    usually changes one utility), else, or if that file cannot be read, whole. The rows
+    deleted leave free blocks that DuckDB reuses: over 19 successive publishes at 2 million
+    records the file settled at 1.25-1.35 times a fresh copy's size, so there is no
+    compaction step."""
     if published.exists():
         shutil.copyfile(published, target)
         try:
