@@ -12,8 +12,10 @@ marts.duckdb holds the marts tables alone, in its default schema, plus the table
 dbt_project/sql/warehouse_macros.sql. DuckDB names a file's catalog after the file, so
 `marts.hosting_capacity_records` means the same table in both files. Both the marts file and
 each export are written aside and renamed over the old one, so a reader never sees a
-half-written file. A build that would publish a supported utility's records, or most of a
-mart, down to nothing is refused (the old files stay) unless allow_shrink is set.
+half-written file. The marts file is written incrementally when one is published: a copy of
+it in which only the utilities whose rows changed are rewritten (see stage_marts). A build
+that would publish a supported utility's records, or most of a mart, down to nothing is
+refused (the old files stay) unless allow_shrink is set.
 """
 
 from __future__ import annotations
@@ -101,14 +103,101 @@ def copy_marts(connection, marts_schema: str, target: Path, tables: list[str]) -
     return counts
 
 
+def columns(connection, catalog: str, schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, type) of a table's columns in order; empty when there is no such table."""
+    return connection.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [catalog, schema, table]).fetchall()
+
+
+def signatures(connection, relation: str) -> dict:
+    """utility_code -> (rows, sum of the rows' 64-bit hashes): equal signatures, equal rows
+    (the hash is of the whole row struct, so a change in any column shows)."""
+    return {code: (rows, digest) for code, rows, digest in connection.execute(
+        "select utility_code, count(*), sum(hash(whole_row)) "
+        f"from {relation} as whole_row group by 1").fetchall()}
+
+
+def update_table(connection, source: str, target: str) -> tuple[int, int]:
+    """Replace the rows of the utilities whose content differs between `source` (the build)
+    and `target` (the staging copy of the published table); (utilities updated, of)."""
+    old, new = signatures(connection, target), signatures(connection, source)
+    either = old.keys() | new.keys()
+    changed = [code for code in either if old.get(code) != new.get(code)]
+    if changed:
+        # list_contains, not a join: a filter keeps the build's row order (the records are
+        # stored in Hilbert order for zone-map pruning). It never matches a NULL code.
+        where = "list_contains(?, utility_code) or (? and utility_code is null)"
+        codes = [code for code in changed if code is not None]
+        params = [codes, None in changed]
+        connection.execute(f"delete from {target} where {where}", params)
+        connection.execute(f"insert into {target} select * from {source} where {where}",
+                           params)
+    return len(changed), len(either)
+
+
+def update_marts(connection, marts_schema: str, target: Path,
+                 tables: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Bring `target`, a copy of the published file, up to the build's marts: per utility
+    where a table has utility_code, whole otherwise. (row counts, how each was brought)."""
+    build = connection.execute("select current_database()").fetchone()[0]
+    counts, how = {}, {}
+    connection.execute(f"attach '{target}' as {STAGING_ALIAS}")
+    try:
+        published = {name for (name,) in connection.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'main'", [STAGING_ALIAS]).fetchall()}
+        for gone in sorted(published - set(tables)):
+            connection.execute(f'drop table {STAGING_ALIAS}.main."{gone}"')
+        for table in tables:
+            source, copy = f'{marts_schema}."{table}"', f'{STAGING_ALIAS}.main."{table}"'
+            shape = columns(connection, build, marts_schema, table)
+            if ("utility_code", "VARCHAR") in shape and \
+                    shape == columns(connection, STAGING_ALIAS, "main", table):
+                updated, of = update_table(connection, source, copy)
+                how[table] = f"{updated} of {of} utilities updated"
+            else:
+                connection.execute(f"create or replace table {copy} as select * from {source}")
+                how[table] = "copied whole"
+            counts[table] = connection.execute(f"select count(*) from {source}").fetchone()[0]
+    finally:
+        connection.execute(f"detach {STAGING_ALIAS}")
+    return counts, how
+
+
+def stage_marts(connection, marts_schema: str, published: Path, target: Path,
+                tables: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Write the build's marts to `target`: incrementally from a copy of the published file
+    when there is one (a full copy of every table costs ~4 s per million records; a rebuild
+    usually changes one utility), else, or if that file cannot be read, whole. The rows
+    deleted leave free blocks that DuckDB reuses: over 19 successive publishes at 2 million
+    records the file settled at 1.25-1.35 times a fresh copy's size, so there is no
+    compaction step."""
+    if published.exists():
+        shutil.copyfile(published, target)
+        try:
+            return update_marts(connection, marts_schema, target, tables)
+        except duckdb.Error:
+            # Corrupt, or another DuckDB version's file: the full copy does not read it.
+            target.unlink()
+            target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    counts = copy_marts(connection, marts_schema, target, tables)
+    return counts, {table: "copied whole" for table in counts}
+
+
 def shrinkage(published: Path, connection, marts_schema: str,
               counts: dict[str, int]) -> list[str]:
     """What this build would lose against the published file: a supported utility's records
     gone to zero, or a mart losing more than half its rows. Empty when nothing shrinks."""
     if not published.exists():
         return []
+    try:
+        old = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return []  # unreadable (corrupt): nothing in it that this build could lose
     losses = []
-    with duckdb.connect(str(published), read_only=True) as old:
+    with old:
         old_tables = {name for (name,) in old.execute(
             "select table_name from information_schema.tables "
             "where table_schema = 'main'").fetchall()}
@@ -147,7 +236,7 @@ def publish_marts_file(connection, database: str, marts_schema: str, tables: lis
     staging_dir.mkdir()
     try:
         temp_path = staging_dir / MARTS_FILE
-        counts = copy_marts(connection, marts_schema, temp_path, tables)
+        counts, how = stage_marts(connection, marts_schema, final_path, temp_path, tables)
         losses = shrinkage(final_path, connection, marts_schema, counts)
         if losses and not allow_shrink:
             raise PublishRefused(
@@ -161,7 +250,7 @@ def publish_marts_file(connection, database: str, marts_schema: str, tables: lis
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
     return (f"published {final_path}: "
-            + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+            + ", ".join(f"{table} {rows:,} ({how[table]})" for table, rows in counts.items()))
 
 
 def geo_metadata(connection, marts_schema: str) -> str:

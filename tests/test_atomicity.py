@@ -4,6 +4,7 @@ see the previous complete ingestion, and the next run completes."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -124,13 +125,16 @@ def test_dbt_build_and_marts_file_killed_midway_keep_the_previous_marts(world, l
                            ).fetchone()[0] == ACE_FEATURES
 
     # 2. killed with the new marts file written aside, just before it replaces the old one
+    # (written incrementally: a copy of the published file with ace's rows rewritten)
     child = dbt_build_in_child(world, HC_KILL_AT="before_marts_file_rename")
     assert child.wait(timeout=600) == -signal.SIGKILL
     assert marts_record_count(world) == ACE_FEATURES
 
-    # 3. the next build completes and publishes the new data
+    # 3. the next build completes and publishes the new data, incrementally too
     child = dbt_build_in_child(world)
-    assert child.wait(timeout=600) == 0, child.stdout.read()[-3000:]
+    output = child.stdout.read()
+    assert child.wait(timeout=600) == 0, output[-3000:]
+    assert re.search(r"hosting_capacity_records 1,572 \(1 of \d+ utilities updated\)", output)
     assert marts_record_count(world) == ACE_FEATURES + 10
     leftovers = [p.name for p in world.warehouse_dir.iterdir() if p.name.startswith(".marts")]
     assert leftovers == []

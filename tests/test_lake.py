@@ -7,6 +7,7 @@ keeps the DuckDB file; set, extract and readers attach the lake with one stateme
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -455,8 +456,11 @@ def test_a_build_killed_in_the_lake_leaves_the_published_marts_as_they_were(team
     assert published() == before
     assert team_lake.query("select count(*) from marts.hosting_capacity_records")[0][0] == \
         before[0]
-    team_lake.dbt_build("--exclude-resource-type", "test")
+    output = team_lake.dbt_build("--exclude-resource-type", "test")
     assert published() == before
+    # published incrementally from the lake too: nothing new, so no record rewritten
+    assert re.search(r"hosting_capacity_records [\d,]+ \(0 of \d+ utilities updated\)",
+                     output), output[-3000:]
     assert [p.name for p in team_lake.warehouse_dir.iterdir() if p.name.startswith(".marts")] \
         == []
 
