@@ -7,22 +7,45 @@ a second database file), in extract/publish.py. Each runs on a cursor of dbt's c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from extract import publish
 
 
+@contextmanager
+def thread_for_the_caller(cursor: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The query that called the function holds one of DuckDB's threads while it waits for
+    it: lend the work one more, or it runs on one fewer (measured: the GeoParquet export of
+    10,000,000 records took 26 s inside the function with 2 threads, 17 s with 3, 16 s
+    outside)."""
+    threads = cursor.execute("select current_setting('threads')").fetchone()[0]
+    cursor.execute(f"set threads = {int(threads) + 1}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"set threads = {int(threads)}")
+
+
 class Plugin(BasePlugin):
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        def publish_marts_file(database, marts_schema, tables, allow_shrink):
+            cursor = conn.cursor()
+            with thread_for_the_caller(cursor):
+                return publish.publish_marts_file(cursor, database, marts_schema,
+                                                  list(tables), bool(allow_shrink))
+
+        def write_exports(database, marts_schema, row_group_rows):
+            cursor = conn.cursor()
+            with thread_for_the_caller(cursor):
+                return publish.write_exports(cursor, database, marts_schema, row_group_rows)
+
         conn.create_function(
-            "hc_publish_marts_file",
-            lambda database, marts_schema, tables, allow_shrink: publish.publish_marts_file(
-                conn.cursor(), database, marts_schema, list(tables), bool(allow_shrink)),
+            "hc_publish_marts_file", publish_marts_file,
             ["VARCHAR", "VARCHAR", duckdb.list_type("VARCHAR"), "BOOLEAN"], "VARCHAR",
             side_effects=True)
-        conn.create_function(
-            "hc_write_exports",
-            lambda database, marts_schema, row_group_rows: publish.write_exports(
-                conn.cursor(), database, marts_schema, row_group_rows),
-            ["VARCHAR", "VARCHAR", "BIGINT"], "VARCHAR", side_effects=True)
+        conn.create_function("hc_write_exports", write_exports,
+                             ["VARCHAR", "VARCHAR", "BIGINT"], "VARCHAR", side_effects=True)
