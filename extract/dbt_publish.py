@@ -7,41 +7,37 @@ a second database file), in extract/publish.py. Each runs on a cursor of dbt's c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from extract import publish
 
 
-@contextmanager
-def thread_for_the_caller(cursor: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The query that called the function holds one of DuckDB's threads while it waits for
-    it: lend the work one more, or it runs on one fewer (measured: the GeoParquet export of
-    10,000,000 records took 26 s inside the function with 2 threads, 17 s with 3, 16 s
-    outside)."""
-    threads = cursor.execute("select current_setting('threads')").fetchone()[0]
-    cursor.execute(f"set threads = {int(threads) + 1}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"set threads = {int(threads)}")
-
-
 class Plugin(BasePlugin):
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
-        def publish_marts_file(database, marts_schema, tables, allow_shrink):
+        lent = []
+
+        def cursor_with_a_thread_lent() -> duckdb.DuckDBPyConnection:
+            """The query that called the function holds one of DuckDB's threads while it
+            waits: lend the work one more, or it runs on one fewer (measured: the GeoParquet
+            export of 10,000,000 records took 26 s inside the function with 2 threads, 17 s
+            with 3, 16 s outside). Once, never given back: the hook is the build's last
+            step, and DuckDB refuses fewer threads from inside a query ("Resource deadlock
+            avoided")."""
             cursor = conn.cursor()
-            with thread_for_the_caller(cursor):
-                return publish.publish_marts_file(cursor, database, marts_schema,
-                                                  list(tables), bool(allow_shrink))
+            if not lent:
+                threads = cursor.execute("select current_setting('threads')").fetchone()[0]
+                cursor.execute(f"set threads = {int(threads) + 1}")
+                lent.append(True)
+            return cursor
+
+        def publish_marts_file(database, marts_schema, tables, allow_shrink):
+            return publish.publish_marts_file(cursor_with_a_thread_lent(), database,
+                                              marts_schema, list(tables), bool(allow_shrink))
 
         def write_exports(database, marts_schema, row_group_rows):
-            cursor = conn.cursor()
-            with thread_for_the_caller(cursor):
-                return publish.write_exports(cursor, database, marts_schema, row_group_rows)
+            return publish.write_exports(cursor_with_a_thread_lent(), database, marts_schema,
+                                         row_group_rows)
 
         conn.create_function(
             "hc_publish_marts_file", publish_marts_file,

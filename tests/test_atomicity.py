@@ -114,7 +114,8 @@ def test_dbt_build_and_marts_file_killed_midway_keep_the_previous_marts(world, l
     # 1. killed while the models are being built
     child = dbt_build_in_child(world)
     for line in child.stdout:
-        if "START sql incremental model intermediate.int_hosting_capacity_records_normalized" in line:
+        if "START sql incremental model intermediate.int_hosting_capacity_records_normalized" \
+                in line:
             break
     else:
         pytest.fail("the build never started the normalized records")
