@@ -174,16 +174,20 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
     deleted leave free blocks that DuckDB reuses: over 19 successive publishes at 2 million
     records the file settled at 1.25-1.35 times a fresh copy's size, so there is no
     compaction step."""
+    why = "copied whole"
     if published.exists():
         shutil.copyfile(published, target)
         try:
             return update_marts(connection, marts_schema, target, tables)
-        except duckdb.Error:
-            # Corrupt, or another DuckDB version's file: the full copy does not read it.
+        except duckdb.Error as error:
+            # Corrupt, or another DuckDB version's file: the full copy does not read it. The
+            # summary line says why, so a fallback that keeps happening shows in the log.
             target.unlink()
             target.with_name(target.name + ".wal").unlink(missing_ok=True)
+            reason = str(error).splitlines()[0][:200]
+            why = f"copied whole: the published file could not be updated: {reason}"
     counts = copy_marts(connection, marts_schema, target, tables)
-    return counts, {table: "copied whole" for table in counts}
+    return counts, {table: why for table in counts}
 
 
 def shrinkage(published: Path, connection, marts_schema: str,

@@ -178,6 +178,7 @@ def test_an_unreadable_published_file_falls_back_to_a_full_copy(published):
                       "where utility_code = 'aaa'")
     summary = publish(published)
     assert "utilities updated" not in summary
+    assert "the published file could not be updated" in summary
     assert_published_equals_build(published)
 
 

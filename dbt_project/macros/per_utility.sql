@@ -19,8 +19,12 @@
     and reads its input through `where {{ utilities_to_rebuild_filter('utility_code') }}`.
 -#}
 
+{% macro build_state_schema() -%}
+    {{ generate_schema_name('build_state', none) | trim }}
+{%- endmacro %}
+
 {% macro build_state_relation() -%}
-    {{ this.database }}.{{ generate_schema_name('build_state', none) | trim }}.{{ this.identifier }}
+    {{ this.database }}.{{ build_state_schema() }}.{{ this.identifier }}
 {%- endmacro %}
 
 {% macro model_fingerprints() -%}
@@ -38,8 +42,7 @@
         {{ return(none) }}
     {% endif %}
     {% set state = adapter.get_relation(
-        database=this.database, schema=generate_schema_name('build_state', none) | trim,
-        identifier=this.identifier) %}
+        database=this.database, schema=build_state_schema(), identifier=this.identifier) %}
     {% set changed = run_query(
         "select current.utility_code from (" ~ model_fingerprints() ~ ") as current"
         ~ ((" left join " ~ build_state_relation() ~ " as built"
@@ -88,5 +91,5 @@
 
 {#- on-run-start: the schema of the models' build state. -#}
 {% macro ensure_build_state_schema() %}
-    create schema if not exists {{ generate_schema_name('build_state', none) | trim }}
+    create schema if not exists {{ build_state_schema() }}
 {% endmacro %}

@@ -675,8 +675,8 @@ def slowest_nodes(count: int = 6) -> str:
                      for seconds, name in timed)
 
 
-def refresh_of_one_utility(records: int, utilities: int = 25, changed_share: float = 0.05,
-                           ) -> dict:
+def refresh_of_one_utility(records: int, utilities: int = 25,
+                           changed_share: float = 0.05) -> dict:
     """Prints the figures; returns them, for the smoke test."""
     codes = tuple(f"u{number:02d}" for number in range(1, utilities + 1))
     print(f"\n9. A build after a refresh of one utility of {utilities} ({records:,} records, "
