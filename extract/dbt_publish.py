@@ -16,6 +16,7 @@ from extract import publish
 class Plugin(BasePlugin):
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         lent = []
+        build_signatures = {}  # publish_marts_file leaves them for write_exports
 
         def cursor_with_a_thread_lent() -> duckdb.DuckDBPyConnection:
             """The query that called the function holds one of DuckDB's threads while it
@@ -33,11 +34,12 @@ class Plugin(BasePlugin):
 
         def publish_marts_file(database, marts_schema, tables, allow_shrink):
             return publish.publish_marts_file(cursor_with_a_thread_lent(), database,
-                                              marts_schema, list(tables), bool(allow_shrink))
+                                              marts_schema, list(tables), bool(allow_shrink),
+                                              build_signatures)
 
         def write_exports(database, marts_schema, row_group_rows):
             return publish.write_exports(cursor_with_a_thread_lent(), database, marts_schema,
-                                         row_group_rows)
+                                         row_group_rows, build_signatures)
 
         conn.create_function(
             "hc_publish_marts_file", publish_marts_file,

@@ -1,6 +1,7 @@
-"""Publishing marts.duckdb incrementally: a rebuild after one utility changed rewrites only
-that utility's rows in a copy of the published file, and the result is the same file a full
-copy would give. Direct tests of publish_marts_file on a small hand-made build file."""
+"""Publishing incrementally: a rebuild after one utility changed rewrites only that
+utility's rows in a copy of marts.duckdb, and only its row groups in the records export;
+the results are what a full copy and a full export would give. Direct tests of
+publish_marts_file and write_exports on a small hand-made build file."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.publish import MARTS_FILE, PublishRefused, publish_marts_file
+from extract.publish import (EXPORTS, MARTS_FILE, RECORDS_FILE, PublishRefused,
+                             publish_marts_file, write_exports)
 
 BUILD = "hosting_capacity"
 CODES = ["aaa", "bbb", "ccc"]
@@ -38,7 +40,8 @@ def build_file(folder: Path) -> Path:
                    -120 + i * 0.001 as centroid_lon, -120 + i * 0.001 as bbox_min_lon,
                    35 + i * 0.001 as bbox_min_lat, -120 + i * 0.001 as bbox_max_lon,
                    35 + i * 0.001 as bbox_max_lat,
-                   st_point(-120 + i * 0.001, 35 + i * 0.001) as geom
+                   st_point(-120 + i * 0.001, 35 + i * 0.001) as geom, 'POINT' as geometry_type,
+                   json_object('OBJECTID', i, 'HC_KW', (i * 37) % 5000) as raw_attributes
             from unnest(?) as u(utility_code), range(200) as t(i)
             order by utility_code, i desc""", [CODES])
         con.execute("""
@@ -57,8 +60,11 @@ def build_file(folder: Path) -> Path:
             select utility_code, feeder_id_external, capacity_kind,
                    timestamptz '2026-11-01 00:00:00+00' as current_vintage_at
             from marts.hosting_capacity_records group by all""")
-        con.execute("create table marts.dynamic_prices as "
-                    "select i as interval, i * 0.01 as price from range(50) as t(i)")
+        con.execute("create table marts.dynamic_prices as select 'PGE' as utility, "
+                    "'AGRICULTURAL' as program, 'DAM' as market, null as cca, 'B6' as rate_name, "
+                    "'013532223' as representative_circuit_id, 60 as interval_minutes, "
+                    "timestamptz '2026-11-01 00:00:00+00' + i * interval 1 hour "
+                    "as interval_start, i * 0.01 as price from range(50) as t(i)")
     return path
 
 
@@ -87,8 +93,8 @@ def assert_published_equals_build(folder: Path) -> None:
         con.execute(f"attach '{folder / MARTS_FILE}' as published (read_only)")
         tables = build_tables(con)
         published = sorted(t for (t,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'published'"
-        ).fetchall())
+            "select table_name from duckdb_tables() where database_name = 'published' "
+            "and schema_name = 'main'").fetchall())
         assert published == tables
         for table in tables:
             build, copy = f"marts.{table}", f"published.main.{table}"
@@ -218,3 +224,90 @@ def test_an_incremental_publish_killed_before_the_rename_leaves_the_old_file_who
     assert "(1 of 3 utilities updated)" in publish(published)
     assert not list(published.glob(".marts-publish-*"))
     assert_published_equals_build(published)
+
+
+def export(folder: Path) -> str:
+    with duckdb.connect(str(folder / f"{BUILD}.duckdb")) as con:
+        return write_exports(con.cursor(), BUILD, "marts", 50)
+
+
+def assert_export_equals_build(folder: Path) -> None:
+    """The records export holds the export query's rows, each utility's in build order,
+    and reads as GeoParquet in geopandas."""
+    import geopandas
+
+    path = folder / "exports" / RECORDS_FILE
+    with duckdb.connect(str(folder / f"{BUILD}.duckdb")) as con:
+        con.execute("load spatial")
+        query = EXPORTS[RECORDS_FILE].format(marts="marts")
+        exported = f"(select * from read_parquet('{path}'))"
+        for one, other in ((f"({query})", exported), (exported, f"({query})")):
+            assert con.execute(f"select count(*) from (from {one} except all from {other})"
+                               ).fetchone()[0] == 0
+        order = "select utility_code, source_object_id from {} order by utility_code, {}"
+        assert con.execute(order.format(exported, "file_row_number").replace(
+            "select * from", "select *, file_row_number from").replace(
+            f"'{path}'", f"'{path}', file_row_number = true")).fetchall() == \
+            con.execute(order.format("marts.hosting_capacity_records", "rowid")).fetchall()
+        rows = con.execute("select count(*) from marts.hosting_capacity_records").fetchone()[0]
+    assert len(geopandas.read_parquet(path)) == rows
+
+
+def row_groups_of(folder: Path, code: str) -> list[bytes]:
+    """The encoded column chunks of a utility's row groups, as stored."""
+    import pyarrow.parquet as pq
+
+    path = folder / "exports" / RECORDS_FILE
+    metadata, data = pq.read_metadata(path), path.read_bytes()
+    chunks = []
+    for index in range(metadata.num_row_groups):
+        group = metadata.row_group(index)
+        column = group.column(0)
+        if column.statistics.min == column.statistics.max == code:
+            for number in range(group.num_columns):
+                meta = group.column(number)
+                start = meta.dictionary_page_offset or meta.data_page_offset
+                chunks.append(data[start:start + meta.total_compressed_size])
+    return chunks
+
+
+def test_the_records_export_rewrites_only_a_changed_utility_and_equals_a_full_export(
+        published):
+    assert "(3 of 3 utilities written)" in export(published)
+    assert_export_equals_build(published)
+    kept = row_groups_of(published, "aaa")
+    assert kept
+    change(published, "update marts.hosting_capacity_records "
+                      "set hosting_capacity_mw = hosting_capacity_mw + 1 "
+                      "where utility_code = 'bbb' and source_object_id % 7 = 0")
+    assert "(1 of 3 utilities written)" in export(published)
+    assert_export_equals_build(published)
+    assert row_groups_of(published, "aaa") == kept
+    assert "(0 of 3 utilities written)" in export(published)
+
+
+def test_the_export_follows_removed_and_new_utilities(published):
+    export(published)
+    change(published,
+           "delete from marts.hosting_capacity_records where utility_code = 'aaa'",
+           "insert into marts.hosting_capacity_records select * replace ('ddd' as utility_code) "
+           "from marts.hosting_capacity_records where utility_code = 'bbb' limit 120")
+    assert "(1 of 3 utilities written)" in export(published)
+    assert_export_equals_build(published)
+
+
+def test_an_unreadable_export_is_written_again_whole(published):
+    export(published)
+    (published / "exports" / RECORDS_FILE).write_bytes(os.urandom(4096))
+    assert "(3 of 3 utilities written)" in export(published)
+    assert_export_equals_build(published)
+
+
+def test_records_without_a_utility_code_are_exported_in_one_piece(published):
+    change(published,
+           "insert into marts.hosting_capacity_records select * replace (null as utility_code) "
+           "from marts.hosting_capacity_records where utility_code = 'aaa' limit 3")
+    assert "(written whole)" in export(published)
+    with duckdb.connect() as con:
+        assert con.execute("select count(*) from read_parquet(?)",
+                           [str(published / "exports" / RECORDS_FILE)]).fetchone()[0] == 603
