@@ -14,8 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.publish import (EXPORTS, MARTS_FILE, RECORDS_FILE, PublishRefused,
-                             publish_marts_file, write_exports)
+from extract.publish import (
+    EXPORTS,
+    MARTS_FILE,
+    RECORDS_FILE,
+    PublishRefused,
+    publish_marts_file,
+    write_exports,
+)
 
 BUILD = "hosting_capacity"
 CODES = ["aaa", "bbb", "ccc"]
