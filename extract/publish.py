@@ -95,7 +95,9 @@ def add_build_macros(connection, database: str, marts_schema: str) -> None:
         connection.execute(f"use {database}")
 
 
-def copy_marts(connection, marts_schema: str, target: Path, tables: list[str]) -> dict[str, int]:
+def copy_marts(connection, marts_schema: str, target: Path, tables: list[str],
+               memo: dict) -> dict[str, int]:
+    """Copy every table to a new file at `target`, with the build's signatures (`memo`)."""
     counts = {}
     connection.execute(f"attach '{target}' as {STAGING_ALIAS}")
     try:
@@ -104,6 +106,7 @@ def copy_marts(connection, marts_schema: str, target: Path, tables: list[str]) -
                                f'select * from {marts_schema}."{table}"')
             counts[table] = connection.execute(
                 f'select count(*) from {marts_schema}."{table}"').fetchone()[0]
+        store_signatures(connection, memo)
     finally:
         connection.execute(f"detach {STAGING_ALIAS}")
     return counts
@@ -241,7 +244,9 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
             target.with_name(target.name + ".wal").unlink(missing_ok=True)
             reason = str(error).splitlines()[0][:200]
             why = f"copied whole: the published file could not be updated: {reason}"
-    counts = copy_marts(connection, marts_schema, target, tables)
+    else:  # the first publish: signed now, so that the next one needs only the build's
+        memo.update(build_signatures(connection, marts_schema, tables))
+    counts = copy_marts(connection, marts_schema, target, tables, memo)
     return counts, {table: why for table in counts}
 
 

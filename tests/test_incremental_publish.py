@@ -317,3 +317,22 @@ def test_records_without_a_utility_code_are_exported_in_one_piece(published):
     with duckdb.connect() as con:
         assert con.execute("select count(*) from read_parquet(?)",
                            [str(published / "exports" / RECORDS_FILE)]).fetchone()[0] == 603
+
+
+def test_an_export_whose_footer_cannot_be_reused_is_written_again_whole(published,
+                                                                        monkeypatch):
+    from extract import parquet_concat
+
+    export(published)
+    exported, read_footer = published / "exports" / RECORDS_FILE, parquet_concat.read_footer
+
+    def refusing_the_old_file(path):
+        if Path(path) == exported:
+            raise parquet_concat.ParquetLayoutError(f"{path}: a footer this module cannot move")
+        return read_footer(path)
+
+    monkeypatch.setattr(parquet_concat, "read_footer", refusing_the_old_file)
+    change(published, "update marts.hosting_capacity_records set hosting_capacity_mw = 0 "
+                      "where utility_code = 'ccc'")
+    assert "(3 of 3 utilities written)" in export(published)
+    assert_export_equals_build(published)

@@ -204,7 +204,7 @@ def marts(warehouse_dir: Path) -> dict[str, list]:
         con.execute("load spatial")
         tables = [t for (t,) in con.execute(
             "select table_name from duckdb_tables() where database_name = 'marts' "
-            "and table_name not in ('hc_ingestion_runs')").fetchall()]
+            "and schema_name = 'main' and table_name not in ('hc_ingestion_runs')").fetchall()]
         result = {}
         for table in sorted(tables):
             columns = [(c, t) for (c, t) in con.execute(
