@@ -175,14 +175,15 @@ def update_table(connection, source: str, target: str, new: dict,
     either = old.keys() | new.keys()
     changed = [code for code in either if old.get(code) != new.get(code)]
     if changed:
-        # list_contains, not a join: a filter keeps the build's row order (the records are
-        # stored in Hilbert order for zone-map pruning). It never matches a NULL code.
-        where = "list_contains(?, utility_code) or (? and utility_code is null)"
-        codes = [code for code in changed if code is not None]
-        params = [codes, None in changed]
-        connection.execute(f"delete from {target} where {where}", params)
-        connection.execute(f"insert into {target} select * from {source} where {where}",
-                           params)
+        # A filter, not a join, keeps the build's row order (the records are stored in
+        # Hilbert order for zone-map pruning); literal codes let the zone maps of
+        # utility_code skip other utilities' row groups (one utility of 10 million records:
+        # 1.2 s against 1.5 s with list_contains and a parameter).
+        codes = [f"'{sql_text(code)}'" for code in changed if code is not None]
+        where = " or ".join(([f"utility_code in ({', '.join(codes)})"] if codes else [])
+                            + (["utility_code is null"] if None in changed else []))
+        connection.execute(f"delete from {target} where {where}")
+        connection.execute(f"insert into {target} select * from {source} where {where}")
     return len(changed), len(either)
 
 
@@ -220,7 +221,8 @@ def update_marts(connection, marts_schema: str, target: Path, tables: list[str],
 
 
 def stage_marts(connection, marts_schema: str, published: Path, target: Path,
-                tables: list[str], memo: dict) -> tuple[dict[str, int], dict[str, str]]:
+                tables: list[str], memo: dict,
+                on_signed=None) -> tuple[dict[str, int], dict[str, str]]:
     """Write the build's marts to `target`: incrementally from a copy of the published file
     when there is one (a full copy of every table costs ~4 s per million records; a rebuild
     usually changes one utility), else, or if that file cannot be read, whole. The rows
@@ -234,6 +236,8 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
             # at 10 million records): side by side.
             copying = pool.submit(shutil.copyfile, published, target)
             memo.update(build_signatures(connection, marts_schema, tables))
+            if on_signed:
+                on_signed(memo)
             copying.result()
         try:
             return update_marts(connection, marts_schema, target, tables, memo)
@@ -246,6 +250,8 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
             why = f"copied whole: the published file could not be updated: {reason}"
     else:  # the first publish: signed now, so that the next one needs only the build's
         memo.update(build_signatures(connection, marts_schema, tables))
+        if on_signed:
+            on_signed(memo)
     counts = copy_marts(connection, marts_schema, target, tables, memo)
     return counts, {table: why for table in counts}
 
@@ -289,11 +295,11 @@ def add_macros(target: Path) -> None:
 
 
 def publish_marts_file(connection, database: str, marts_schema: str, tables: list[str],
-                       allow_shrink: bool, memo: dict | None = None) -> str:
-    """Copy `tables` of the marts schema to marts.duckdb, atomically; a summary line. The
-    per-utility signatures of the build's tables are left in `memo` for write_exports."""
-    memo = {} if memo is None else memo
-    memo.clear()
+                       allow_shrink: bool, on_signed=None) -> str:
+    """Copy `tables` of the marts schema to marts.duckdb, atomically; a summary line.
+    `on_signed` is called with the build's per-utility signatures, by table, once they are
+    computed."""
+    memo = {}
     connection.execute("load spatial")
     final_path = use_build_database(connection, database) / MARTS_FILE
     add_build_macros(connection, database, marts_schema)
@@ -304,7 +310,7 @@ def publish_marts_file(connection, database: str, marts_schema: str, tables: lis
     try:
         temp_path = staging_dir / MARTS_FILE
         counts, how = stage_marts(connection, marts_schema, final_path, temp_path, tables,
-                                  memo)
+                                  memo, on_signed)
         losses = shrinkage(final_path, connection, marts_schema, counts)
         if losses and not allow_shrink:
             raise PublishRefused(
@@ -339,14 +345,18 @@ def geo_metadata(connection, marts_schema: str) -> str:
                        "columns": {"geom": column}})
 
 
-def write_atomically(connection, query: str, final_path: Path, options: str = "") -> int:
-    temp_path = final_path.with_name(f".{final_path.name}.{os.getpid()}.tmp")
+def aside(final_path: Path) -> Path:
+    """Where a file is written before it is renamed over `final_path`."""
+    return final_path.with_name(f".{final_path.name}.{os.getpid()}.tmp")
+
+
+def write_aside(connection, query: str, final_path: Path, options: str = "") -> tuple[Path, int]:
+    temp_path = aside(final_path)
     connection.execute(f"copy ({query}) to '{temp_path}' (format parquet, compression zstd"
                        f"{options})")
     rows = connection.execute(
         f"select count(*) from read_parquet('{temp_path}')").fetchone()[0]
-    os.replace(temp_path, final_path)
-    return rows
+    return temp_path, rows
 
 
 def exported_utilities(path: Path, layout: str) -> dict:
@@ -371,17 +381,18 @@ def exported_utilities(path: Path, layout: str) -> dict:
 
 
 def export_records(connection, query: str, options: str, final_path: Path,
-                   signatures_now: dict, geo: str) -> tuple[int, str]:
+                   signatures_now: dict, geo: str) -> tuple[Path, int, str]:
     """Write the records export as one block of row groups per utility, rewriting only the
     utilities whose rows changed since the file at `final_path` was written and copying the
     others' row groups byte for byte (extract/parquet_concat.py): a refresh of one utility
-    of 25 at 10 million records takes ~3 s instead of ~13. (rows written, how)."""
+    of 25 at 10 million records takes ~3 s instead of ~13. (the file written aside, to be
+    renamed over `final_path`; rows written; how)."""
     layout = hashlib.md5(f"{query} {options} {duckdb.__version__}".encode()).hexdigest()
     codes = sorted(signatures_now, key=lambda code: (code is None, code or ""))
     if None in codes or not codes:  # a block per utility needs a code to file it under
-        rows = write_atomically(connection, query, final_path,
-                                f", {options}, kv_metadata {{geo: '{sql_text(geo)}'}}")
-        return rows, "written whole"
+        temp_path, rows = write_aside(connection, query, final_path,
+                                      f", {options}, kv_metadata {{geo: '{sql_text(geo)}'}}")
+        return temp_path, rows, "written whole"
     before = exported_utilities(final_path, layout)
     work = final_path.with_name(f".{final_path.name}.{os.getpid()}.parts")
     shutil.rmtree(work, ignore_errors=True)
@@ -395,13 +406,13 @@ def export_records(connection, query: str, options: str, final_path: Path,
                                               codes, signatures_now, {}, geo, layout)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return rows, f"{rewritten} of {len(codes)} utilities written"
+    return aside(final_path), rows, f"{rewritten} of {len(codes)} utilities written"
 
 
 def assemble_export(connection, query: str, options: str, final_path: Path, work: Path,
                     codes: list[str], signatures_now: dict, before: dict, geo: str,
                     layout: str) -> tuple[int, int]:
-    """export_records' work in `work`; (rows written, utilities rewritten)."""
+    """export_records' work in `work`, the file left aside; (rows, utilities rewritten)."""
     pieces, footers, stamp, first, rewritten = [], {}, {}, 0, 0
     with ThreadPoolExecutor(1) as pool:
         # Reading the old footer in Python (~2 s for 1,000 row groups) while DuckDB writes.
@@ -424,7 +435,7 @@ def assemble_export(connection, query: str, options: str, final_path: Path, work
             first += len(groups)
         if old_footer:
             footers[final_path] = old_footer.result()[0]
-    temp_path = work / final_path.name
+    temp_path = aside(final_path)
     metadata = {"geo": geo, EXPORT_STAMP_KEY: json.dumps(
         {"layout": layout, "utilities": stamp}, separators=(",", ":"))}
     rows = parquet_concat.concatenate(pieces, temp_path, metadata, footers)
@@ -432,9 +443,9 @@ def assemble_export(connection, query: str, options: str, final_path: Path, work
     counted = connection.execute(
         f"select count(*) from read_parquet('{temp_path}')").fetchone()[0]
     if not rows == counted == expected:
+        temp_path.unlink()
         raise RuntimeError(f"{final_path} not replaced: assembled {rows:,} rows "
                            f"(DuckDB reads {counted:,}), the build has {expected:,}")
-    os.replace(temp_path, final_path)
     return rows, rewritten
 
 
@@ -442,12 +453,12 @@ def sql_text(value: str) -> str:
     return value.replace("'", "''")
 
 
-def write_exports(connection, database: str, marts_schema: str, row_group_rows: int,
-                  memo: dict | None = None) -> str:
+def prepare_exports(connection, database: str, marts_schema: str, row_group_rows: int,
+                    records_signatures: dict | None = None) -> tuple[list, str]:
     """GeoParquet 1.1 of the records (WGS84, Hilbert-ordered row groups of `row_group_rows`
     within each utility's block, a `bbox` covering column: DuckDB writes only 1.0 metadata
-    itself) and Parquet of the prices, into warehouse/exports/; a summary line. `memo` may
-    hold the records' signatures publish_marts_file computed in the same build."""
+    itself) and Parquet of the prices, written aside in warehouse/exports/. ([(file aside,
+    final path)], a summary line); commit_exports puts them in place."""
     connection.execute("load spatial")
     directory = use_build_database(connection, database) / "exports"
     directory.mkdir(exist_ok=True)
@@ -456,16 +467,62 @@ def write_exports(connection, database: str, marts_schema: str, row_group_rows: 
     geo = geo_metadata(connection, marts_schema)
     # One writer thread keeps the Hilbert order of the rows within and across row groups.
     connection.execute("set preserve_insertion_order = true")
-    signatures_now = (memo or {}).pop("hosting_capacity_records", None) or signatures(
+    signatures_now = records_signatures or signatures(
         connection, f"{marts_schema}.hosting_capacity_records")
-    rows, how = export_records(
+    temp_path, rows, how = export_records(
         connection, EXPORTS[RECORDS_FILE].format(marts=marts_schema),
         f"row_group_size {int(row_group_rows)}, geoparquet_version 'NONE'",
         directory / RECORDS_FILE, signatures_now, geo)
+    prepared = [(temp_path, directory / RECORDS_FILE)]
     written = [f"{RECORDS_FILE} {rows:,} ({how})"]
     for name, query in EXPORTS.items():
         if name != RECORDS_FILE:
-            rows = write_atomically(connection, query.format(marts=marts_schema),
-                                    directory / name)
+            temp_path, rows = write_aside(connection, query.format(marts=marts_schema),
+                                          directory / name)
+            prepared.append((temp_path, directory / name))
             written.append(f"{name} {rows:,}")
-    return f"exported to {directory}: " + ", ".join(written)
+    return prepared, f"exported to {directory}: " + ", ".join(written)
+
+
+def commit_exports(prepared: list) -> None:
+    for temp_path, final_path in prepared:
+        os.replace(temp_path, final_path)
+
+
+def discard_exports(prepared: list) -> None:
+    for temp_path, _ in prepared:
+        temp_path.unlink(missing_ok=True)
+
+
+def write_exports(connection, database: str, marts_schema: str, row_group_rows: int) -> str:
+    """The exports (prepare_exports), in place; a summary line."""
+    prepared, summary = prepare_exports(connection, database, marts_schema, row_group_rows)
+    commit_exports(prepared)
+    return summary
+
+
+def publish(connection, database: str, marts_schema: str, tables: list[str],
+            allow_shrink: bool, row_group_rows: int) -> str:
+    """marts.duckdb (publish_marts_file), then the exports; two summary lines. The exports
+    are written on a cursor of their own while the marts file is updated (the one mostly
+    waits on the disk, the other on the CPU: ~3 s less at 10 million records), and put in
+    place only once the marts file is."""
+    with ThreadPoolExecutor(1) as pool:
+        exporting = []
+
+        def start_exports(memo: dict) -> None:
+            exporting.append(pool.submit(
+                prepare_exports, connection.cursor(), database, marts_schema,
+                row_group_rows, memo.get("hosting_capacity_records")))
+
+        try:
+            published = publish_marts_file(connection, database, marts_schema, tables,
+                                           allow_shrink, start_exports)
+        except BaseException:
+            if exporting and not exporting[0].exception():
+                discard_exports(exporting[0].result()[0])
+            raise
+        prepared, exported = exporting[0].result() if exporting else prepare_exports(
+            connection, database, marts_schema, row_group_rows)
+    commit_exports(prepared)
+    return f"{published}\n{exported}"

@@ -2,7 +2,7 @@
     on-run-end: after a `dbt build` or `dbt run` in which every node passed and every mart was
     built (a partial selection publishes nothing: the file would mix builds), publish warehouse/marts.duckdb (every model of the marts schema, found in the
     graph: a new mart needs no edit here) and then write warehouse/exports/. The file work is
-    done by SQL functions of the plugin extract/dbt_publish.py (see extract/publish.py), told
+    done by the SQL function hc_publish of the plugin extract/dbt_publish.py (see extract/publish.py), told
     where this target built the marts (the DuckDB file or the lake, and which schema).
     A refused (shrinking) publish fails the command and leaves both as they were.
 -#}
@@ -31,12 +31,12 @@
             {% set marts_list = "['" ~ (marts | sort | join("', '")) ~ "']" %}
             {% set where = "'" ~ target.database ~ "', '"
                 ~ generate_schema_name('marts', none) | trim ~ "'" %}
-            {% set published = run_query("select hc_publish_marts_file(" ~ where ~ ", "
-                ~ marts_list ~ ", " ~ allow_shrink ~ ")") %}
-            {{ log(published.columns[0].values()[0], info=True) }}
-            {% set exported = run_query("select hc_write_exports(" ~ where ~ ", "
-                ~ var('geoparquet_row_group_rows', 10000) | int ~ ")") %}
-            {{ log(exported.columns[0].values()[0], info=True) }}
+            {% set published = run_query("select hc_publish(" ~ where ~ ", " ~ marts_list
+                ~ ", " ~ allow_shrink ~ ", " ~ var('geoparquet_row_group_rows', 10000) | int
+                ~ ")") %}
+            {% for line in published.columns[0].values()[0].split('\n') %}
+                {{ log(line, info=True) }}
+            {% endfor %}
         {% endif %}
     {% endif %}
 {% endmacro %}
