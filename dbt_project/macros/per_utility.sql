@@ -17,6 +17,8 @@
                   post_hook="{{ remember_built_utilities() }}") }}
         -- depends_on: {{ ref('int_utility_fingerprints') }}
     and reads its input through `where {{ utilities_to_rebuild_filter('utility_code') }}`.
+    hosting_capacity_history uses the post-hook and the filter alone: its rows are never
+    deleted, and only a utility whose fingerprint moved can bring it a new vintage.
 -#}
 
 {% macro build_state_schema() -%}
@@ -64,7 +66,11 @@
 {#- A predicate on `column`: true in a full build, else the utilities to rebuild, as literals
     (so DuckDB prunes the scans by utility). -#}
 {% macro utilities_to_rebuild_filter(column) -%}
-    {%- set codes = utilities_to_rebuild() -%}
+    {{ utilities_filter(column, utilities_to_rebuild()) }}
+{%- endmacro %}
+
+{#- A predicate on `column`: true when `codes` is none (all utilities), else those codes. -#}
+{% macro utilities_filter(column, codes) -%}
     {%- if codes is none -%}
         true
     {%- else -%}

@@ -4,8 +4,10 @@
     unique_key='version_id',
     merge_update_columns=['valid_to', 'is_current'],
     on_schema_change='fail',
-    full_refresh=false
+    full_refresh=false,
+    post_hook="{{ remember_built_utilities() }}"
 ) }}
+-- depends_on: {{ ref('int_utility_fingerprints') }}
 
 -- Every version of every record (slowly changing dimension, type 2). Each build compares the
 -- current ingestion of each layer not yet brought into the history with the layer's open
@@ -21,7 +23,13 @@
 -- reassigned by a republished layer keep a record's key, and a redrawn segment that kept its
 -- id keeps it too. Matching works on narrow rows (keys and hashes); only the records that
 -- need a new version are read whole.
+--
+-- Only utilities whose fingerprint moved since the history last looked can have a new
+-- vintage (a new vintage is a new run), so every read of the history and the records is
+-- narrowed to them, as literals DuckDB prunes row groups by (macros/per_utility.sql; the
+-- history keeps only the post-hook: its rows are never deleted).
 {% set columns = history_columns() %}
+{% set refreshed = utilities_to_rebuild() %}
 {% set grain = record_grain() %}
 {% set new_record_key = [] %}
 {% for column in grain %}{% do new_record_key.append('changed.' ~ column) %}{% endfor %}
@@ -42,6 +50,7 @@ with vintages as (
             source_layer,
             max(coalesce(valid_to, valid_from)) as latest_vintage_at
         from {{ this }}
+        where {{ utilities_filter('utility_code', refreshed) }}
         group by utility_code, source_layer
     ),
 
@@ -51,6 +60,7 @@ with vintages as (
             source_layer,
             ingestion_run_id
         from {{ this }}
+        where {{ utilities_filter('utility_code', refreshed) }}
     ),
 {% else %}
     history_layers as (
@@ -122,6 +132,7 @@ current_records as materialized (
                 records.utility_code = layer_vintages.utility_code
                 and records.source_layer = layer_vintages.source_layer
                 and records.ingestion_run_id = layer_vintages.ingestion_run_id
+        where {{ utilities_filter('records.utility_code', refreshed) }}
     ) as with_geometry_hash
 ),
 
@@ -139,7 +150,7 @@ current_records as materialized (
             on
                 history.utility_code = layer_vintages.utility_code
                 and history.source_layer = layer_vintages.source_layer
-        where history.is_current
+        where history.is_current and {{ utilities_filter('history.utility_code', refreshed) }}
     ),
 {% else %}
     open_versions as (
@@ -269,6 +280,7 @@ new_versions as (
             and changed.source_layer = layer_vintages.source_layer
     inner join {{ ref('hosting_capacity_records') }} as records
         on {{ same_record('changed', 'records') }}
+    where {{ utilities_filter('records.utility_code', refreshed) }}
 ),
 
 -- Open versions of the layers in this build that no unchanged record kept open: replaced or
@@ -315,4 +327,5 @@ from new_versions
         {% endfor %}
     from {{ this }} as history
     inner join closed on history.version_id = closed.version_id
+    where {{ utilities_filter('history.utility_code', refreshed) }}
 {% endif %}
