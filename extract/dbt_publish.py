@@ -31,11 +31,13 @@ class Plugin(BasePlugin):
                 lent.append(True)
             return cursor
 
-        def publish(database, marts_schema, tables, allow_shrink, row_group_rows):
+        def publish(database, marts_schema, tables, allow_shrink, row_group_rows,
+                    state_schema):
             return publish_module.publish(cursor_with_a_thread_lent(), database, marts_schema,
-                                          list(tables), bool(allow_shrink), row_group_rows)
+                                          list(tables), bool(allow_shrink), row_group_rows,
+                                          state_schema)
 
         conn.create_function(
             "hc_publish", publish,
-            ["VARCHAR", "VARCHAR", duckdb.list_type("VARCHAR"), "BOOLEAN", "BIGINT"], "VARCHAR",
-            side_effects=True)
+            ["VARCHAR", "VARCHAR", duckdb.list_type("VARCHAR"), "BOOLEAN", "BIGINT", "VARCHAR"],
+            "VARCHAR", side_effects=True)

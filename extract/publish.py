@@ -159,11 +159,29 @@ def store_signatures(connection, memo: dict[str, dict]) -> None:
         connection.executemany(f"insert into {SIGNATURES} values (?, ?, ?, ?)", rows)
 
 
-def build_signatures(connection, marts_schema: str, tables: list[str]) -> dict[str, dict]:
-    """table -> signatures, for each of `tables` that has a utility_code."""
+def build_signatures(connection, marts_schema: str, tables: list[str],
+                     state_schema: str | None = None) -> dict[str, dict]:
+    """table -> signatures, for each of `tables` that has a utility_code: from the build
+    state where the model signs its rows (dbt_project/macros/per_utility.sql), else hashed."""
     build = connection.execute("select current_database()").fetchone()[0]
-    return {table: signatures(connection, f'{marts_schema}."{table}"') for table in tables
+    return {table: (state_schema and signed_in_build_state(connection, build, marts_schema,
+                                                            state_schema, table))
+            or signatures(connection, f'{marts_schema}."{table}"') for table in tables
             if ("utility_code", "VARCHAR") in columns(connection, build, marts_schema, table)}
+
+
+def signed_in_build_state(connection, build: str, marts_schema: str, state_schema: str,
+                          table: str) -> dict | None:
+    """The signatures the model wrote into build_state.<table> when it built its rows, if
+    they cover exactly the utilities the table holds (else None: hash the table)."""
+    if ("digest", "VARCHAR") not in columns(connection, build, state_schema, table):
+        return None
+    held = {code: (rows, int(digest)) for code, rows, digest in connection.execute(
+        f'select utility_code, row_count, digest from {state_schema}."{table}" '
+        "where digest is not null").fetchall()}
+    present = {code for (code,) in connection.execute(
+        f'select distinct utility_code from {marts_schema}."{table}"').fetchall()}
+    return held if present == held.keys() else None
 
 
 def update_table(connection, source: str, target: str, new: dict,
@@ -221,8 +239,8 @@ def update_marts(connection, marts_schema: str, target: Path, tables: list[str],
 
 
 def stage_marts(connection, marts_schema: str, published: Path, target: Path,
-                tables: list[str], memo: dict,
-                on_signed=None) -> tuple[dict[str, int], dict[str, str]]:
+                tables: list[str], memo: dict, on_signed=None,
+                state_schema: str | None = None) -> tuple[dict[str, int], dict[str, str]]:
     """Write the build's marts to `target`: incrementally from a copy of the published file
     when there is one (a full copy of every table costs ~4 s per million records; a rebuild
     usually changes one utility), else, or if that file cannot be read, whole. The rows
@@ -235,7 +253,7 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
             # The copy waits on the disk (1-5 s for 3 GB), the signatures on the CPU (~4 s
             # at 10 million records): side by side.
             copying = pool.submit(shutil.copyfile, published, target)
-            memo.update(build_signatures(connection, marts_schema, tables))
+            memo.update(build_signatures(connection, marts_schema, tables, state_schema))
             if on_signed:
                 on_signed(memo)
             copying.result()
@@ -249,7 +267,7 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
             reason = str(error).splitlines()[0][:200]
             why = f"copied whole: the published file could not be updated: {reason}"
     else:  # the first publish: signed now, so that the next one needs only the build's
-        memo.update(build_signatures(connection, marts_schema, tables))
+        memo.update(build_signatures(connection, marts_schema, tables, state_schema))
         if on_signed:
             on_signed(memo)
     counts = copy_marts(connection, marts_schema, target, tables, memo)
@@ -295,10 +313,11 @@ def add_macros(target: Path) -> None:
 
 
 def publish_marts_file(connection, database: str, marts_schema: str, tables: list[str],
-                       allow_shrink: bool, on_signed=None) -> str:
+                       allow_shrink: bool, on_signed=None, state_schema: str | None = None
+                       ) -> str:
     """Copy `tables` of the marts schema to marts.duckdb, atomically; a summary line.
     `on_signed` is called with the build's per-utility signatures, by table, once they are
-    computed."""
+    computed; `state_schema` is where the models keep their build state."""
     memo = {}
     connection.execute("load spatial")
     final_path = use_build_database(connection, database) / MARTS_FILE
@@ -310,7 +329,7 @@ def publish_marts_file(connection, database: str, marts_schema: str, tables: lis
     try:
         temp_path = staging_dir / MARTS_FILE
         counts, how = stage_marts(connection, marts_schema, final_path, temp_path, tables,
-                                  memo, on_signed)
+                                  memo, on_signed, state_schema)
         losses = shrinkage(final_path, connection, marts_schema, counts)
         if losses and not allow_shrink:
             raise PublishRefused(
@@ -502,7 +521,7 @@ def write_exports(connection, database: str, marts_schema: str, row_group_rows: 
 
 
 def publish(connection, database: str, marts_schema: str, tables: list[str],
-            allow_shrink: bool, row_group_rows: int) -> str:
+            allow_shrink: bool, row_group_rows: int, state_schema: str | None = None) -> str:
     """marts.duckdb (publish_marts_file), then the exports; two summary lines. The exports
     are written on a cursor of their own while the marts file is updated (the one mostly
     waits on the disk, the other on the CPU: ~3 s less at 10 million records), and put in
@@ -517,7 +536,7 @@ def publish(connection, database: str, marts_schema: str, tables: list[str],
 
         try:
             published = publish_marts_file(connection, database, marts_schema, tables,
-                                           allow_shrink, start_exports)
+                                           allow_shrink, start_exports, state_schema)
         except BaseException:
             if exporting and not exporting[0].exception():
                 discard_exports(exporting[0].result()[0])

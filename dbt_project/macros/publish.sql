@@ -33,7 +33,7 @@
                 ~ generate_schema_name('marts', none) | trim ~ "'" %}
             {% set published = run_query("select hc_publish(" ~ where ~ ", " ~ marts_list
                 ~ ", " ~ allow_shrink ~ ", " ~ var('geoparquet_row_group_rows', 10000) | int
-                ~ ")") %}
+                ~ ", '" ~ build_state_schema() ~ "')") %}
             {% for line in published.columns[0].values()[0].split('\n') %}
                 {{ log(line, info=True) }}
             {% endfor %}

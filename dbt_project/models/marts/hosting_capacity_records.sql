@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     pre_hook="{{ forget_utilities_to_rebuild() }}",
-    post_hook="{{ remember_built_utilities() }}"
+    post_hook="{{ remember_built_utilities(signed=true) }}"
 ) }}
 -- depends_on: {{ ref('int_utility_fingerprints') }}
 
