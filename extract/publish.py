@@ -96,8 +96,8 @@ def add_build_macros(connection, database: str, marts_schema: str) -> None:
 
 
 def copy_marts(connection, marts_schema: str, target: Path, tables: list[str],
-               memo: dict) -> dict[str, int]:
-    """Copy every table to a new file at `target`, with the build's signatures (`memo`)."""
+               signed: dict) -> dict[str, int]:
+    """Copy every table to a new file at `target`, with the build's signatures (`signed`)."""
     counts = {}
     connection.execute(f"attach '{target}' as {STAGING_ALIAS}")
     try:
@@ -106,7 +106,7 @@ def copy_marts(connection, marts_schema: str, target: Path, tables: list[str],
                                f'select * from {marts_schema}."{table}"')
             counts[table] = connection.execute(
                 f'select count(*) from {marts_schema}."{table}"').fetchone()[0]
-        store_signatures(connection, memo)
+        store_signatures(connection, signed)
     finally:
         connection.execute(f"detach {STAGING_ALIAS}")
     return counts
@@ -147,13 +147,13 @@ def stored_signatures(connection) -> dict[str, dict]:
     return stored
 
 
-def store_signatures(connection, memo: dict[str, dict]) -> None:
+def store_signatures(connection, signed: dict[str, dict]) -> None:
     """Saves the next publish reading the published side's signatures (~2 s per table of
     10 million records). The file is only ever written by publishing, so they stay true."""
     connection.execute(f"create schema if not exists {SIGNATURES.rsplit('.', 1)[0]}")
     connection.execute(f"create or replace table {SIGNATURES} (table_name varchar, "
                        "utility_code varchar, row_count bigint, digest varchar)")
-    rows = [(table, code, count, str(digest)) for table, by_code in memo.items()
+    rows = [(table, code, count, str(digest)) for table, by_code in signed.items()
             for code, (count, digest) in by_code.items()]
     if rows:
         connection.executemany(f"insert into {SIGNATURES} values (?, ?, ?, ?)", rows)
@@ -206,10 +206,10 @@ def update_table(connection, source: str, target: str, new: dict,
 
 
 def update_marts(connection, marts_schema: str, target: Path, tables: list[str],
-                 memo: dict) -> tuple[dict[str, int], dict[str, str]]:
+                 signed: dict) -> tuple[dict[str, int], dict[str, str]]:
     """Bring `target`, a copy of the published file, up to the build's marts: per utility
     where a table has utility_code, whole otherwise. (row counts, how each was brought).
-    `memo` holds the build's signatures, by table."""
+    `signed` holds the build's signatures, by table."""
     build = connection.execute("select current_database()").fetchone()[0]
     counts, how = {}, {}
     connection.execute(f"attach '{target}' as {STAGING_ALIAS}")
@@ -225,21 +225,21 @@ def update_marts(connection, marts_schema: str, target: Path, tables: list[str],
             shape = columns(connection, build, marts_schema, table)
             if ("utility_code", "VARCHAR") in shape and \
                     shape == columns(connection, STAGING_ALIAS, "main", table):
-                updated, of = update_table(connection, source, copy, memo[table],
+                updated, of = update_table(connection, source, copy, signed[table],
                                            stored.get(table))
                 how[table] = f"{updated} of {of} utilities updated"
             else:
                 connection.execute(f"create or replace table {copy} as select * from {source}")
                 how[table] = "copied whole"
             counts[table] = connection.execute(f"select count(*) from {source}").fetchone()[0]
-        store_signatures(connection, memo)
+        store_signatures(connection, signed)
     finally:
         connection.execute(f"detach {STAGING_ALIAS}")
     return counts, how
 
 
 def stage_marts(connection, marts_schema: str, published: Path, target: Path,
-                tables: list[str], memo: dict, on_signed=None,
+                tables: list[str], signed: dict, on_signed=None,
                 state_schema: str | None = None) -> tuple[dict[str, int], dict[str, str]]:
     """Write the build's marts to `target`: incrementally from a copy of the published file
     when there is one (a full copy of every table costs ~4 s per million records; a rebuild
@@ -247,18 +247,21 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
     deleted leave free blocks that DuckDB reuses: over 19 successive publishes at 2 million
     records the file settled at 1.25-1.35 times a fresh copy's size, so there is no
     compaction step."""
+    def sign() -> None:
+        signed.update(build_signatures(connection, marts_schema, tables, state_schema))
+        if on_signed:
+            on_signed(signed)
+
     why = "copied whole"
     if published.exists():
         with ThreadPoolExecutor(1) as pool:
             # The copy waits on the disk (1-5 s for 3 GB), the signatures on the CPU (~4 s
             # at 10 million records): side by side.
             copying = pool.submit(shutil.copyfile, published, target)
-            memo.update(build_signatures(connection, marts_schema, tables, state_schema))
-            if on_signed:
-                on_signed(memo)
+            sign()
             copying.result()
         try:
-            return update_marts(connection, marts_schema, target, tables, memo)
+            return update_marts(connection, marts_schema, target, tables, signed)
         except duckdb.Error as error:
             # Corrupt, or another DuckDB version's file: the full copy does not read it. The
             # summary line says why, so a fallback that keeps happening shows in the log.
@@ -267,10 +270,8 @@ def stage_marts(connection, marts_schema: str, published: Path, target: Path,
             reason = str(error).splitlines()[0][:200]
             why = f"copied whole: the published file could not be updated: {reason}"
     else:  # the first publish: signed now, so that the next one needs only the build's
-        memo.update(build_signatures(connection, marts_schema, tables, state_schema))
-        if on_signed:
-            on_signed(memo)
-    counts = copy_marts(connection, marts_schema, target, tables, memo)
+        sign()
+    counts = copy_marts(connection, marts_schema, target, tables, signed)
     return counts, {table: why for table in counts}
 
 
@@ -318,7 +319,7 @@ def publish_marts_file(connection, database: str, marts_schema: str, tables: lis
     """Copy `tables` of the marts schema to marts.duckdb, atomically; a summary line.
     `on_signed` is called with the build's per-utility signatures, by table, once they are
     computed; `state_schema` is where the models keep their build state."""
-    memo = {}
+    signed = {}
     connection.execute("load spatial")
     final_path = use_build_database(connection, database) / MARTS_FILE
     add_build_macros(connection, database, marts_schema)
@@ -329,7 +330,7 @@ def publish_marts_file(connection, database: str, marts_schema: str, tables: lis
     try:
         temp_path = staging_dir / MARTS_FILE
         counts, how = stage_marts(connection, marts_schema, final_path, temp_path, tables,
-                                  memo, on_signed, state_schema)
+                                  signed, on_signed, state_schema)
         losses = shrinkage(final_path, connection, marts_schema, counts)
         if losses and not allow_shrink:
             raise PublishRefused(
@@ -434,7 +435,7 @@ def assemble_export(connection, query: str, options: str, final_path: Path, work
     """export_records' work in `work`, the file left aside; (rows, utilities rewritten)."""
     pieces, footers, stamp, first, rewritten = [], {}, {}, 0, 0
     with ThreadPoolExecutor(1) as pool:
-        # Reading the old footer in Python (~2 s for 1,000 row groups) while DuckDB writes.
+        # Reading the old footer in Python (1-2 s for 1,000 row groups) while DuckDB writes.
         old_footer = pool.submit(parquet_concat.read_footer, final_path) if before else None
         for number, code in enumerate(codes):
             signature = list(signatures_now[code])
@@ -446,14 +447,14 @@ def assemble_export(connection, query: str, options: str, final_path: Path, work
                 connection.execute(
                     f"copy ({query} where utility_code = '{sql_text(code)}') to '{source}' "
                     f"(format parquet, compression zstd, {options})")
-                footers[source] = parquet_concat.read_footer(source)[0]
+                footers[source] = parquet_concat.read_footer(source)
                 groups = range(len(parquet_concat.row_group_rows(footers[source])))
                 rewritten += 1
             pieces.append((source, list(groups)))
             stamp[code] = {"signature": signature, "row_groups": [first, len(groups)]}
             first += len(groups)
         if old_footer:
-            footers[final_path] = old_footer.result()[0]
+            footers[final_path] = old_footer.result()
     temp_path = aside(final_path)
     metadata = {"geo": geo, EXPORT_STAMP_KEY: json.dumps(
         {"layout": layout, "utilities": stamp}, separators=(",", ":"))}
@@ -529,10 +530,10 @@ def publish(connection, database: str, marts_schema: str, tables: list[str],
     with ThreadPoolExecutor(1) as pool:
         exporting = []
 
-        def start_exports(memo: dict) -> None:
+        def start_exports(signed: dict) -> None:
             exporting.append(pool.submit(
                 prepare_exports, connection.cursor(), database, marts_schema,
-                row_group_rows, memo.get("hosting_capacity_records")))
+                row_group_rows, signed.get("hosting_capacity_records")))
 
         try:
             published = publish_marts_file(connection, database, marts_schema, tables,
@@ -541,7 +542,6 @@ def publish(connection, database: str, marts_schema: str, tables: list[str],
             if exporting and not exporting[0].exception():
                 discard_exports(exporting[0].result()[0])
             raise
-        prepared, exported = exporting[0].result() if exporting else prepare_exports(
-            connection, database, marts_schema, row_group_rows)
+        prepared, exported = exporting[0].result()  # stage_marts always signs first
     commit_exports(prepared)
     return f"{published}\n{exported}"

@@ -79,4 +79,4 @@ def test_key_value_metadata_is_read_from_the_footer(files, tmp_path):
     tagged = tmp_path / "tagged.parquet"
     con.execute(f"copy (select 1 as i) to '{tagged}' (format parquet, "
                 "kv_metadata {note: 'hello'})")
-    assert key_values(read_footer(tagged)[0])["note"] == "hello"
+    assert key_values(read_footer(tagged))["note"] == "hello"

@@ -29,6 +29,12 @@
     {{ this.database }}.{{ build_state_schema() }}.{{ this.identifier }}
 {%- endmacro %}
 
+{#- The model's build state table, or none before its first incremental build. -#}
+{% macro existing_build_state() %}
+    {{ return(adapter.get_relation(
+        database=this.database, schema=build_state_schema(), identifier=this.identifier)) }}
+{% endmacro %}
+
 {% macro model_fingerprints() -%}
     select
         utility_code,
@@ -43,8 +49,7 @@
     {% if not execute or this is none or not is_incremental() %}
         {{ return(none) }}
     {% endif %}
-    {% set state = adapter.get_relation(
-        database=this.database, schema=build_state_schema(), identifier=this.identifier) %}
+    {% set state = existing_build_state() %}
     {% set changed = run_query(
         "select current.utility_code from (" ~ model_fingerprints() ~ ") as current"
         ~ ((" left join " ~ build_state_relation() ~ " as built"
@@ -99,8 +104,7 @@
         create or replace table {{ build_state_relation() }} as {{ model_fingerprints() }}
     {% else %}
         {% set codes = utilities_to_rebuild() %}
-        {% set state = adapter.get_relation(
-            database=this.database, schema=build_state_schema(), identifier=this.identifier) %}
+        {% set state = existing_build_state() %}
         {% set signed_before = state is not none and codes is not none
             and 'digest' in (adapter.get_columns_in_relation(state) | map(attribute='name')
                              | list) %}

@@ -2,8 +2,9 @@
     on-run-end: after a `dbt build` or `dbt run` in which every node passed and every mart was
     built (a partial selection publishes nothing: the file would mix builds), publish warehouse/marts.duckdb (every model of the marts schema, found in the
     graph: a new mart needs no edit here) and then write warehouse/exports/. The file work is
-    done by the SQL function hc_publish of the plugin extract/dbt_publish.py (see extract/publish.py), told
-    where this target built the marts (the DuckDB file or the lake, and which schema).
+    done by the SQL function hc_publish of the plugin extract/dbt_publish.py (see
+    extract/publish.py), told where this target built the marts (the DuckDB file or the lake,
+    and which schema) and where the models keep their build state.
     A refused (shrinking) publish fails the command and leaves both as they were.
 -#}
 {% macro publish() %}
