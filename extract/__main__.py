@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import importlib.abc
 import os
 import shutil
 import sys
@@ -43,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def spare_the_garbage_collector() -> None:
     """Each page parses into ~100,000 short-lived objects, freed by reference counting. With
-    the default thresholds they set off full collections that walk every object dlt,
-    pyarrow and pandas created at import: about a third of an extract's CPU. Freezing those and
+    the default thresholds they set off full collections that walk every object dlt and
+    pyarrow created at import: about a third of an extract's CPU. Freezing those and
     collecting less often keeps the cycle collector for real cycles."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
@@ -71,16 +72,31 @@ def use_the_system_allocator_for_arrow() -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
+class ModulesNotUsed(importlib.abc.MetaPathFinder):
+    """Answers an import of these modules (and their submodules) as if they were not
+    installed, which the libraries that import them on the side handle."""
+
+    def __init__(self, *names: str):
+        self.names = names
+
+    def find_spec(self, fullname: str, path=None, target=None) -> None:
+        if any(fullname == name or fullname.startswith(f"{name}.") for name in self.names):
+            raise ModuleNotFoundError(f"No module named {fullname!r} (not used by the "
+                                      "extract)", name=fullname)
+
+
 def skip_unused_imports() -> None:
-    """Modules libraries import on the side and no extract uses, marked absent (the libraries
-    then take them as not installed), measured: httpx's command-line client (httpx._main,
-    with rich, click and pygments), which `import httpx` loads whenever those are installed:
-    6 MB and 0.1-0.15 s. Not pandas, although DuckDB's binding imports it (33 MB, 0.35 s) at
-    the first query with parameters: marked absent, dlt's normalize failed on about one
-    utility in two ("'NoneType' object has no attribute '__version__'").
-    Set only in the command's own process: tests calling main() keep whatever they import."""
-    for name in ("httpx._main",):
-        sys.modules.setdefault(name, None)
+    """Modules libraries import on the side and no extract uses, measured:
+    - pandas: DuckDB's binding imports it at the first query with parameters,
+      which dlt's load runs: 34 MB of peak RSS and about 0.35 s;
+    - httpx's command-line client (httpx._main, with rich, click and pygments), which
+      `import httpx` loads whenever those are installed: 6 MB and 0.1-0.15 s.
+    They are refused at import (a finder raising ModuleNotFoundError), so that each library
+    takes them as not installed. Marking them None in sys.modules instead breaks pyarrow,
+    whose pandas check then reads None's __version__: dlt's normalize failed on one utility
+    in two. Set only in the command's own process: tests calling main() keep whatever they
+    import."""
+    sys.meta_path.insert(0, ModulesNotUsed("pandas", "httpx._main"))
 
 
 def writes_warehouse(args: argparse.Namespace) -> bool:
@@ -133,7 +149,7 @@ def run_lake_command(command: str) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    import extract.arcgis.pipeline  # noqa: F401 - dlt, pyarrow, pandas: loaded before the freeze
+    import extract.arcgis.pipeline  # noqa: F401 - dlt and pyarrow: loaded before the freeze
     from extract.arcgis.cli import run_all_hosting_capacity, run_hosting_capacity
     from extract.gridx.cli import run_pricing, run_pricing_defaults
 
