@@ -247,17 +247,11 @@ logging.getLogger("dlt").addFilter(_ArrowJsonHintNotice())
 
 
 def load_pending(pipeline: dlt.Pipeline, what: str) -> None:
-    """Load what was extracted; a reader holding the DuckDB file delays the load, and the
-    same package is retried once it lets go (dlt keeps it pending)."""
-    def attempt() -> None:
-        # One DuckDB connection for the whole package: otherwise dlt opens and closes one per
-        # load file, and DuckDB checkpoints at every close (0.1-0.4 s and a memory peak each).
-        # Each file still commits alone, as before.
-        with pipeline.sql_client():
-            pipeline.load(raise_on_failed_jobs=True)
-
+    """Load what was extracted, on one connection for the whole package (one_connection;
+    each file still commits alone); a reader holding the DuckDB file delays the load."""
     try:
-        retry_while_file_locked(attempt, what)
+        with one_connection(pipeline, what):
+            pipeline.load(raise_on_failed_jobs=True)
     except Exception as error:
         if "Out of Memory" not in str(error):
             raise
@@ -271,10 +265,9 @@ def load_pending(pipeline: dlt.Pipeline, what: str) -> None:
 
 @contextmanager
 def one_connection(pipeline: dlt.Pipeline, what: str) -> Iterator[None]:
-    """Keep one DuckDB connection open for the steps inside, which dlt's clients then share:
-    each close checkpoints the file (0.1-0.2 s a time on the bench layer). Opened under the
-    load lock (DuckLake's first connections must not race), waiting out another process
-    that holds the file."""
+    """Keep one DuckDB connection open for the steps inside, which dlt's clients then share
+    (otherwise dlt opens and closes one per load file): each close checkpoints the file,
+    0.1-0.4 s and a memory peak. Opening it waits out another process holding the file."""
     client = pipeline.sql_client()
     retry_while_file_locked(client.open_connection, what)
     try:
@@ -379,6 +372,8 @@ def run_utility(utility: UtilityConfig, *, limiter: HostLimiter, previous_finger
             run.notes += shorts
             pipeline.normalize()
             maybe_die("before_load")
+            # The load, its count, the run record and the pruning on one connection, opened
+            # under the lock: DuckLake's first connections must not race.
             with _LOAD_LOCK, one_connection(pipeline, f"{utility.utility_code}: loading"):
                 load_pending(pipeline, f"{utility.utility_code}: loading its features")
                 loaded = count_loaded(pipeline, run) if run.records_written else 0
